@@ -1,0 +1,1 @@
+"""Alembic migrations for the fanarchive database (shipped inside the wheel)."""

@@ -1,0 +1,90 @@
+"""Open a database by URL, set SQLite up for safe concurrent use, apply migrations."""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+
+from fanarchive.errors import DatabaseError, UsageError
+
+
+def redact(url: str) -> str:
+    """The URL with any password hidden, safe for logs and ``status``."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def create_db_engine(url: str) -> Engine:
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise UsageError(f"not a database URL: {redact(url)}") from exc
+    kwargs: dict[str, Any] = {}
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    elif parsed.get_backend_name() in ("mysql", "mariadb"):
+        query = dict(parsed.query)
+        query.setdefault("charset", "utf8mb4")
+        parsed = parsed.set(query=query)
+        kwargs["pool_recycle"] = 3600
+    try:
+        engine = create_engine(parsed, **kwargs)
+    except (ArgumentError, ImportError) as exc:
+        raise UsageError(f"cannot use database {redact(url)}: {exc}") from exc
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _alembic_config(engine: Engine) -> AlembicConfig:
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(resources.files("fanarchive_db")))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def head_revision() -> str | None:
+    script = ScriptDirectory(str(resources.files("fanarchive_db")))
+    return script.get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(engine: Engine) -> tuple[str | None, str | None]:
+    """Apply every pending migration; returns (before, after) revision ids."""
+    try:
+        before = current_revision(engine)
+        if before != head_revision():
+            command.upgrade(_alembic_config(engine), "head")
+        return before, current_revision(engine)
+    except OperationalError as exc:
+        raise DatabaseError(
+            f"cannot reach database {redact(str(engine.url))}: {exc.orig}"
+        ) from exc
+    except SQLAlchemyError as exc:
+        raise DatabaseError(f"cannot upgrade database {redact(str(engine.url))}: {exc}") from exc
