@@ -63,6 +63,8 @@ class Story:
     chapters: list[Chapter] = field(default_factory=list)
     quality_flags: list[QualityFlag] = field(default_factory=list)
     raw_headers: dict[str, str] = field(default_factory=dict)
+    # (type, raw, canonical) for each tag, so tag wrangling can remap what was written.
+    tag_map: list[tuple[str, str, str]] = field(default_factory=list)
 
     @property
     def word_count(self) -> int:

@@ -1,0 +1,3 @@
+from fanarchive.cli import main
+
+main()

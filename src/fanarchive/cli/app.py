@@ -1,0 +1,163 @@
+"""Command definitions. Each command parses options, calls the library, prints the result."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from fanarchive.cli.progress import RichProgress
+from fanarchive.cli.state import AppState
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Rescue fan fiction from legacy archives into a normalized database.",
+)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+out = Console(highlight=False)
+
+
+def _state(ctx: typer.Context) -> AppState:
+    state = ctx.find_root().obj
+    assert isinstance(state, AppState)
+    return state
+
+
+@app.callback()
+def _global(
+    ctx: typer.Context,
+    db: Annotated[str | None, typer.Option(
+        "--db", help="Database URL (default: SQLite in the data folder; env FANARCHIVE_DB).",
+        show_default=False)] = None,
+    config: Annotated[Path | None, typer.Option(
+        "--config", help="A TOML file overriding the shipped defaults.")] = None,
+) -> None:
+    state = AppState(db=db, config_path=config)
+    ctx.obj = state
+    ctx.call_on_close(state.close)
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    locations: Annotated[list[str], typer.Argument(
+        help="Files, folders, zip/7z archives to import.", show_default=False)],
+    fandom: Annotated[str | None, typer.Option(
+        help="Fandom for stories that name none.")] = None,
+    parser: Annotated[str | None, typer.Option(
+        help="Use this parser instead of auto-detection (see `fanarchive parsers`).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Import stories once from files, folders and archives."""
+    from fanarchive.importing import Importer
+
+    state = _state(ctx)
+    store = state.store()
+    importer = Importer(store, state.config, parser=parser, fandom=fandom,
+                        progress=None if quiet else RichProgress())
+    report = importer.run(locations)
+    out.print(
+        f"Imported {report.stories} stories from {report.documents} documents in "
+        f"{report.seconds:.1f}s: [green]{report.new} new[/], [cyan]{report.updated} updated[/], "
+        f"{report.unchanged} unchanged, [red]{report.failed} failed[/]"
+        + (f", {report.skipped} skipped" if report.skipped else "")
+    )
+    for locator, code, message in report.errors[:10]:
+        out.print(f"  [red]✗[/] {message if message.startswith(locator) else locator + ': ' + message} "
+                  f"[dim]({code})[/]")
+    if report.failed > 10:
+        out.print(f"  … and {report.failed - 10} more: see `fanarchive status`")
+    out.print(f"[dim]Database: {state.db_display} (run #{report.run_id})[/]")
+
+
+@app.command()
+def export(
+    ctx: typer.Context,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl or csv.")] = "jsonl",
+    output: Annotated[Path, typer.Option("--output", "-o", help="File to write.")] = Path(
+        "stories.jsonl"),
+    source: Annotated[str | None, typer.Option(help="Only stories from this source.")] = None,
+    html: Annotated[bool, typer.Option(help="Include chapter HTML where known.")] = False,
+) -> None:
+    """Export stored stories (atomically: the file appears only when complete)."""
+    from fanarchive.export import ExportOptions
+    from fanarchive.export import export as run_export
+
+    state = _state(ctx)
+    store = state.store()
+    progress = RichProgress()
+    progress.start(None, f"Exporting {fmt}")
+    try:
+        count = run_export(store, fmt, output, ExportOptions(source=source, include_html=html),
+                           on_record=progress.advance)
+    finally:
+        progress.stop()
+    out.print(f"Exported {count} stories to {output} ({fmt}).")
+
+
+@app.command()
+def status(ctx: typer.Context) -> None:
+    """What is stored, the last runs and their errors, what to do next."""
+    from fanarchive.status import build_status
+
+    state = _state(ctx)
+    report = build_status(state.store(), state.db_display)
+    out.print(f"[bold]Database[/] {report.database}")
+    out.print(f"  {report.stories} stories ({report.removed} removed), {report.revisions} "
+              f"revisions, {report.documents} raw documents ({report.blob_bytes:,} bytes), "
+              f"{report.sources} sources")
+    if report.flags:
+        out.print("  quality flags: " + ", ".join(f"{k} {v}" for k, v in report.flags.items()))
+    if report.runs:
+        table = Table(title="Last runs", show_lines=False)
+        for col in ("run", "kind", "source", "status", "started", "new", "upd", "same", "failed"):
+            table.add_column(col)
+        for r in report.runs:
+            table.add_row(str(r.id), r.kind, r.source or "", r.status,
+                          r.started_at.strftime("%Y-%m-%d %H:%M"), str(r.new), str(r.updated),
+                          str(r.unchanged), str(r.failed))
+        out.print(table)
+        for r in report.runs:
+            for locator, code, message in r.errors:
+                out.print(f"  run {r.id} [red]✗[/] {locator}: {message} [dim]({code})[/]")
+    for hint in report.hints:
+        out.print(f"[yellow]→[/] {hint}")
+
+
+@app.command()
+def parsers() -> None:
+    """Installed parser plugins, their versions and what they detect."""
+    from fanarchive.plugins import installed_parsers
+
+    table = Table()
+    for col in ("name", "version", "plugin", "detects"):
+        table.add_column(col)
+    for info in installed_parsers():
+        p = info.parser
+        table.add_row(p.name, p.version, info.distribution or info.plugin, p.description)
+    out.print(table)
+
+
+@db_app.command("upgrade")
+def db_upgrade(ctx: typer.Context) -> None:
+    """Apply database migrations (also done automatically on first use)."""
+    from fanarchive.store import database
+
+    state = _state(ctx)
+    engine = database.create_db_engine(state.db_url)
+    try:
+        before, after = database.upgrade(engine)
+    finally:
+        engine.dispose()
+    if before == after:
+        out.print(f"Database {state.db_display} is up to date (revision {after}).")
+    else:
+        out.print(f"Upgraded {state.db_display} from {before or 'empty'} to {after}.")
+
+

@@ -1,0 +1,233 @@
+"""The import pipeline: sources -> parsers -> normalize -> store, one run at a time."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fanarchive.config import Config
+from fanarchive.document import Document
+from fanarchive.errors import ItemError, UsageError
+from fanarchive.identity import story_identity
+from fanarchive.normalize import NormalizeContext, normalize_story
+from fanarchive.parsed import ParsedStory, QualityFlag
+from fanarchive.plugins import choose_parser, get_parser
+from fanarchive.progress import NoProgress, Progress
+from fanarchive.sources import count_location, iter_location
+from fanarchive.store.models import Run, Source
+from fanarchive.store.store import NEW, UNCHANGED, UPDATED, Sighting, Store
+from fanarchive.story import Chapter, Story
+
+MAX_ERRORS_IN_REPORT = 50
+
+
+@dataclass
+class ImportReport:
+    run_id: int
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    skipped: int = 0
+    documents: int = 0
+    seconds: float = 0.0
+    errors: list[tuple[str, str, str]] = field(default_factory=list)
+
+    @property
+    def stories(self) -> int:
+        return self.new + self.updated + self.unchanged
+
+
+@dataclass
+class _Part:
+    number: int
+    of: int | None
+    story: Story
+    sighting: Sighting
+
+
+class Importer:
+    """Imports locations into the store. ``run`` may be called once per instance."""
+
+    def __init__(self, store: Store, config: Config, *, parser: str | None = None,
+                 fandom: str | None = None, progress: Progress | None = None) -> None:
+        self.store = store
+        self.config = config
+        self.forced_parser = parser
+        if parser:
+            get_parser(parser)  # fail before the run starts when the name is wrong
+        self.context = NormalizeContext(config=config, default_fandom=fandom)
+        self.progress: Progress = progress or NoProgress()
+        self.batch_size = int(config.get("fanarchive.import.batch_size", 200))
+        self._parts: dict[str, list[_Part]] = {}
+        self._seen: dict[str, str] = {}
+        self._pending = 0
+
+    def run(self, locations: Iterable[str], source: Source | None = None) -> ImportReport:
+        locations = list(locations)
+        for location in locations:
+            if "://" not in location and not Path(location).exists():
+                raise UsageError(f"{location}: no such file or folder")
+        started = time.monotonic()
+        options = {"locations": locations, "parser": self.forced_parser,
+                   "fandom": self.context.default_fandom}
+        run = self.store.start_run("import", source.id if source else None, options)
+        report = ImportReport(run_id=run.id)
+        totals = [count_location(loc) for loc in locations]
+        self.progress.start(None if None in totals else sum(t or 0 for t in totals), "Importing")
+        try:
+            for location in locations:
+                src = source or self.store.ensure_source(
+                    f"import:{_absolute(location)}", _absolute(location), kind="adhoc"
+                )
+                for item in iter_location(location, self.config):
+                    self._item(item, src, run, report)
+                    self.progress.advance(item.locator)
+                    if self._pending >= self.batch_size:
+                        self._checkpoint(run, report)
+            self._flush_parts(run, report)
+            self._checkpoint(run, report)
+        except BaseException as exc:
+            self.store.rollback()
+            self._checkpoint(run, report)
+            self.store.finish_run(run, "failed", f"{type(exc).__name__}: {exc}")
+            raise
+        finally:
+            self.progress.stop()
+        report.seconds = time.monotonic() - started
+        self.store.finish_run(run, "finished")
+        return report
+
+    # -- one document -------------------------------------------------------------------------
+
+    def _item(self, item: Document | ItemError, source: Source, run: Run,
+              report: ImportReport) -> None:
+        if isinstance(item, ItemError):
+            self._fail(run, report, item.locator, "source", item.code, item.reason)
+            return
+        doc = item
+        report.documents += 1
+        choice = choose_parser(doc, self.forced_parser)
+        parser_name = choice[0].name if choice else None
+        with self.store.session.begin_nested():
+            self.store.save_document(doc, source.id, run.id, parser=parser_name)
+        self._pending += 1
+        if choice is None:
+            self._fail(run, report, doc.locator, "parse", "unrecognized",
+                       "no parser recognises this document (try --parser)")
+            return
+        parser = choice[0]
+        try:
+            result = parser.parse(doc)
+        except Exception as exc:  # plugins are third-party code: record, never crash the run
+            self._fail(run, report, doc.locator, "parse", getattr(exc, "code", "parse"),
+                       f"{parser.name} parser failed: {exc}")
+            return
+        if result.page_kind != "story":
+            report.skipped += 1
+            self.store.record_error(run, doc.locator, "parse", result.page_kind,
+                                    f"not a story page ({result.page_kind})")
+            return
+        if not result.stories:
+            self._fail(run, report, doc.locator, "parse", "no-story",
+                       f"{parser.name} parser found no story in it")
+            return
+        decode_flags = list(doc.decoded().flags) if "_decoded" in doc.__dict__ else []
+        for parsed in result.stories:
+            parsed.flags = decode_flags + list(result.flags) + parsed.flags
+            self._story(parsed, doc, parser.name, source, run, report)
+
+    def _story(self, parsed: ParsedStory, doc: Document, parser: str, source: Source,
+               run: Run, report: ImportReport) -> None:
+        try:
+            story = normalize_story(parsed, self.context)
+        except Exception as exc:
+            self._fail(run, report, doc.locator, "normalize", "normalize", str(exc))
+            return
+        identity = story_identity(parsed, story)
+        sighting = Sighting(source_id=source.id, locator=doc.locator, url=doc.url, path=doc.path,
+                            parser=parser, sha256=doc.sha256, fetched_at=doc.fetched_at)
+        if parsed.part is not None and story.title and story.authors:
+            self._parts.setdefault(identity, []).append(
+                _Part(parsed.part, parsed.part_of, story, sighting))
+            return
+        first_locator = self._seen.setdefault(identity, doc.locator)
+        if first_locator != doc.locator:
+            # Two different files claim the same author and title in one run: keep both
+            # rather than letting them overwrite each other revision after revision.
+            identity = f"{identity}@{doc.locator}"
+        self._save(story, identity, [sighting], run, report)
+
+    def _save(self, story: Story, identity: str, sightings: list[Sighting], run: Run,
+              report: ImportReport) -> None:
+        try:
+            with self.store.session.begin_nested():
+                result = self.store.save_story(story, identity, sightings[0], run.id)
+                for extra in sightings[1:]:
+                    self.store.add_sighting(result.story_id, extra)
+        except Exception as exc:
+            self._fail(run, report, sightings[0].locator, "store", "store",
+                       f"could not store story: {exc}")
+            return
+        self._pending += 1
+        if result.outcome == NEW:
+            report.new += 1
+        elif result.outcome == UPDATED:
+            report.updated += 1
+        elif result.outcome == UNCHANGED:
+            report.unchanged += 1
+
+    # -- multi-part postings ------------------------------------------------------------------
+
+    def _flush_parts(self, run: Run, report: ImportReport) -> None:
+        for identity, parts in self._parts.items():
+            parts.sort(key=lambda p: p.number)
+            existing = self.store.find_story(identity)
+            base = self.store.load_story(existing) if existing else None
+            self._save(_join_parts(parts, base), identity, [p.sighting for p in parts], run,
+                       report)
+        self._parts.clear()
+
+    def _checkpoint(self, run: Run, report: ImportReport) -> None:
+        for name in ("new", "updated", "unchanged", "failed", "skipped", "documents"):
+            setattr(run, name, getattr(report, name))
+        self.store.commit()
+        self._pending = 0
+
+    def _fail(self, run: Run, report: ImportReport, locator: str, stage: str, code: str,
+              message: str) -> None:
+        report.failed += 1
+        if len(report.errors) < MAX_ERRORS_IN_REPORT:
+            report.errors.append((locator, code, message))
+        self.store.record_error(run, locator, stage, code, message)
+        self._pending += 1
+
+
+def _join_parts(parts: list[_Part], base: Story | None) -> Story:
+    """One story from the parts of a posting; chapters already stored keep their place."""
+    # Metadata comes from part 1; a run that only brings later parts keeps the stored header.
+    head = parts[0].story if parts[0].number == 1 or base is None else base
+    chapters: dict[int, Chapter] = {c.position: c for c in base.chapters} if base else {}
+    for part in parts:
+        for offset, chapter in enumerate(part.story.chapters):
+            position = part.number if len(part.story.chapters) == 1 else part.number * 100 + offset
+            chapter.position = position
+            chapters[position] = chapter
+    head.chapters = [chapters[p] for p in sorted(chapters)]
+    flags = [f for p in parts for f in p.story.quality_flags]
+    expected = max((p.of or 0) for p in parts)
+    have = {c.position for c in head.chapters}
+    missing = [n for n in range(1, expected + 1) if n not in have]
+    if missing:
+        flags.append(QualityFlag("parts-missing", "missing part(s) " +
+                                 ", ".join(map(str, missing)) + f" of {expected}"))
+    head.quality_flags = list(dict.fromkeys(flags))
+    return head
+
+
+def _absolute(location: str) -> str:
+    if "://" in location:
+        return location
+    return str(Path(location).resolve())

@@ -1,0 +1,101 @@
+"""What is stored, what happened lately, and what to do next (``fanarchive status``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from fanarchive.store.models import (
+    Blob,
+    DocumentRow,
+    QualityFlagRow,
+    Revision,
+    Run,
+    RunError,
+    Source,
+    StoryRow,
+)
+from fanarchive.store.store import Store
+
+
+@dataclass
+class RunSummary:
+    id: int
+    kind: str
+    source: str | None
+    status: str
+    started_at: datetime
+    finished_at: datetime | None
+    new: int
+    updated: int
+    unchanged: int
+    failed: int
+    skipped: int
+    errors: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+@dataclass
+class StatusReport:
+    database: str
+    stories: int
+    removed: int
+    revisions: int
+    documents: int
+    blob_bytes: int
+    sources: int
+    flags: dict[str, int]
+    runs: list[RunSummary]
+    hints: list[str]
+
+
+def build_status(store: Store, database: str, last_runs: int = 5,
+                 errors_per_run: int = 10) -> StatusReport:
+    s = store.session
+    stories = s.scalar(select(func.count()).select_from(StoryRow)
+                       .where(StoryRow.removed_at.is_(None))) or 0
+    removed = s.scalar(select(func.count()).select_from(StoryRow)
+                       .where(StoryRow.removed_at.is_not(None))) or 0
+    flags = dict(s.execute(
+        select(QualityFlagRow.code, func.count())
+        .join(Revision, Revision.id == QualityFlagRow.revision_id)
+        .join(StoryRow, (StoryRow.id == Revision.story_id)
+              & (StoryRow.current_revision == Revision.number))
+        .group_by(QualityFlagRow.code).order_by(QualityFlagRow.code)
+    ).all())
+    runs: list[RunSummary] = []
+    names = dict(s.execute(select(Source.id, Source.name)).all())
+    for run in s.scalars(select(Run).order_by(Run.id.desc()).limit(last_runs)):
+        errors = s.execute(
+            select(RunError.locator, RunError.code, RunError.message)
+            .where(RunError.run_id == run.id).order_by(RunError.id).limit(errors_per_run)
+        ).all()
+        runs.append(RunSummary(
+            run.id, run.kind, names.get(run.source_id) if run.source_id else None, run.status,
+            run.started_at, run.finished_at, run.new, run.updated, run.unchanged, run.failed,
+            run.skipped, list(errors),
+        ))
+    hints: list[str] = []
+    if stories == 0:
+        hints.append("Nothing stored yet: run `fanarchive import PATH` on a file, folder or archive.")
+    else:
+        hints.append("Export with `fanarchive export --format jsonl -o stories.jsonl`.")
+    if runs and runs[0].failed:
+        hints.append(f"The last run had {runs[0].failed} failed item(s); reasons are listed above.")
+    if runs and runs[0].status == "running":
+        hints.append("The last run did not finish (interrupted?): run it again; nothing is lost.")
+    if flags.get("no-headers"):
+        hints.append(f"{flags['no-headers']} stories had no header block: check their titles.")
+    return StatusReport(
+        database=database,
+        stories=int(stories),
+        removed=int(removed),
+        revisions=store.count(Revision),
+        documents=store.count(DocumentRow),
+        blob_bytes=int(s.scalar(select(func.coalesce(func.sum(Blob.size), 0))) or 0),
+        sources=store.count(Source),
+        flags={k: int(v) for k, v in flags.items()},
+        runs=runs,
+        hints=hints,
+    )

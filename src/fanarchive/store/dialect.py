@@ -1,0 +1,26 @@
+"""Insert-if-absent that is safe when two processes race on the same key."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects.mysql import insert as mysql_insert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+
+def insert_ignore(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        session.execute(pg_insert(table).on_conflict_do_nothing(), rows)
+    elif name in ("mysql", "mariadb"):
+        # INSERT IGNORE would also hide truncation errors; a no-op update only skips duplicates.
+        stmt = mysql_insert(table)
+        key = next(iter(table.primary_key.columns)).name
+        session.execute(stmt.on_duplicate_key_update({key: stmt.inserted[key]}), rows)
+    else:
+        session.execute(sqlite_insert(table).on_conflict_do_nothing(), rows)

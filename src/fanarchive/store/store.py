@@ -1,0 +1,363 @@
+"""The store: the only code that writes stories, revisions and raw documents."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from fanarchive.document import Document
+from fanarchive.store import database
+from fanarchive.store.dialect import insert_ignore
+from fanarchive.store.hashing import canonical_json, sha256_text, story_uid
+from fanarchive.store.models import (
+    AuthorRow,
+    Blob,
+    ChapterRow,
+    DocumentRow,
+    QualityFlagRow,
+    Revision,
+    RevisionAuthor,
+    RevisionTag,
+    Run,
+    RunError,
+    Source,
+    StoryRow,
+    StorySource,
+    Tag,
+    Text_,
+)
+from fanarchive.store.records import diff_meta, story_from_meta
+from fanarchive.story import Story
+
+NEW, UPDATED, UNCHANGED = "new", "updated", "unchanged"
+TAG_TYPES = ("fandom", "relationship", "character", "warning", "category", "freeform")
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Sighting:
+    """Where this version of a story was found."""
+
+    source_id: int
+    locator: str
+    url: str | None = None
+    path: str | None = None
+    parser: str | None = None
+    sha256: str | None = None
+    fetched_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    outcome: str
+    story_id: int
+    uid: str
+    revision: int
+
+
+class Store:
+    """A unit of work over one database. Call :meth:`commit` at batch boundaries."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.session = Session(engine, expire_on_commit=False, autoflush=False)
+        self._author_ids: dict[str, int] = {}
+        self._tag_ids: dict[tuple[str, str], int] = {}
+
+    @classmethod
+    def open(cls, url: str, *, upgrade: bool = True) -> Store:
+        engine = database.create_db_engine(url)
+        if upgrade:
+            database.upgrade(engine)
+        return cls(engine)
+
+    # -- transactions -------------------------------------------------------------------------
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def rollback(self) -> None:
+        self.session.rollback()
+        self._author_ids.clear()
+        self._tag_ids.clear()
+
+    def close(self) -> None:
+        self.session.close()
+        self.engine.dispose()
+
+    # -- sources and runs ---------------------------------------------------------------------
+
+    def ensure_source(self, name: str, location: str, kind: str = "adhoc", **fields: Any) -> Source:
+        source = self.session.scalar(select(Source).where(Source.name == name))
+        if source is None:
+            source = Source(
+                name=name, location=location, kind=kind, settings=fields.pop("settings", {}),
+                created_at=now(), updated_at=now(), **fields,
+            )
+            self.session.add(source)
+            self.session.flush()
+        return source
+
+    def get_source(self, name: str) -> Source | None:
+        return self.session.scalar(select(Source).where(Source.name == name))
+
+    def start_run(self, kind: str, source_id: int | None = None,
+                  options: dict[str, Any] | None = None) -> Run:
+        run = Run(kind=kind, source_id=source_id, status="running", started_at=now(),
+                  options=options or {}, new=0, updated=0, unchanged=0, failed=0, removed=0,
+                  skipped=0, documents=0, requests=0, bytes_in=0)
+        self.session.add(run)
+        self.session.commit()
+        return run
+
+    def finish_run(self, run: Run, status: str = "finished", message: str | None = None) -> None:
+        run.status = status
+        run.message = message
+        run.finished_at = now()
+        self.session.commit()
+
+    def record_error(self, run: Run, locator: str, stage: str, code: str, message: str) -> None:
+        self.session.execute(
+            insert(RunError.__table__),
+            [{"run_id": run.id, "locator": locator, "stage": stage, "code": code,
+              "message": message, "created_at": now()}],
+        )
+
+    # -- raw documents ------------------------------------------------------------------------
+
+    def save_document(self, doc: Document, source_id: int, run_id: int | None = None,
+                      parser: str | None = None, page_kind: str | None = None) -> bool:
+        """Keep the bytes (once per content) and this sighting; False when already known."""
+        locator_hash = sha256_text(doc.locator)
+        known = self.session.scalar(
+            select(DocumentRow.id).where(
+                DocumentRow.source_id == source_id,
+                DocumentRow.locator_hash == locator_hash,
+                DocumentRow.sha256 == doc.sha256,
+            )
+        )
+        if known is not None:
+            return False
+        insert_ignore(self.session, Blob.__table__,
+                      [{"sha256": doc.sha256, "size": len(doc.content), "data": doc.content}])
+        insert_ignore(self.session, DocumentRow.__table__, [{
+            "source_id": source_id, "sha256": doc.sha256, "locator": doc.locator,
+            "locator_hash": locator_hash, "url": doc.url, "path": doc.path,
+            "media_type": doc.media_type, "http_status": doc.http_status,
+            "http_headers": dict(doc.http_headers) or None, "parser": parser,
+            "page_kind": page_kind, "fetched_at": doc.fetched_at, "run_id": run_id,
+        }])
+        return True
+
+    def blob(self, sha256: str) -> bytes | None:
+        return self.session.scalar(select(Blob.data).where(Blob.sha256 == sha256))
+
+    # -- stories ------------------------------------------------------------------------------
+
+    def find_story(self, identity: str) -> StoryRow | None:
+        return self.session.scalar(
+            select(StoryRow).where(StoryRow.identity_hash == sha256_text(identity))
+        )
+
+    def load_story(self, story: StoryRow, number: int | None = None) -> Story:
+        revision = self.session.scalar(
+            select(Revision).where(Revision.story_id == story.id,
+                                   Revision.number == (number or story.current_revision))
+        )
+        if revision is None:
+            raise LookupError(f"story {story.uid} has no revision {number}")
+        return self.story_from_revision(revision)
+
+    def story_from_revision(self, revision: Revision) -> Story:
+        hashes = [c.get("text_sha256") for c in revision.meta.get("chapters", [])]
+        hashes += [c.get("html_sha256") for c in revision.meta.get("chapters", [])]
+        wanted = [h for h in hashes if h]
+        texts = dict(self.session.execute(
+            select(Text_.sha256, Text_.text).where(Text_.sha256.in_(wanted))
+        ).all()) if wanted else {}
+        return story_from_meta(revision.meta, texts)
+
+    def save_story(self, story: Story, identity: str, sighting: Sighting,
+                   run_id: int | None = None, reason: str = "import") -> SaveResult:
+        meta, texts = self._meta_and_texts(story)
+        content_hash = sha256_text(canonical_json(meta))
+        row = self.find_story(identity)
+        previous: Revision | None = None
+        if row is not None:
+            previous = self.session.scalar(
+                select(Revision).where(Revision.story_id == row.id,
+                                       Revision.number == row.current_revision)
+            )
+            if previous is not None and previous.content_hash == content_hash:
+                self.add_sighting(row.id, sighting)
+                if row.removed_at is not None:
+                    row.removed_at = None
+                    return SaveResult(UPDATED, row.id, row.uid, row.current_revision)
+                return SaveResult(UNCHANGED, row.id, row.uid, row.current_revision)
+        stamp = now()
+        if row is None:
+            row = StoryRow(uid=story_uid(identity), identity_hash=sha256_text(identity),
+                           identity=identity, current_revision=0, created_at=stamp,
+                           updated_at=stamp)
+            self.session.add(row)
+            self.session.flush()
+        insert_ignore(self.session, Text_.__table__,
+                      [{"sha256": h, "text": t} for h, t in texts.items()])
+        number = row.current_revision + 1
+        revision_id = self.session.execute(
+            insert(Revision.__table__).values(
+                story_id=row.id, number=number, content_hash=content_hash, meta=meta,
+                diff=diff_meta(previous.meta if previous else None, meta), reason=reason,
+                created_at=stamp, run_id=run_id,
+            )
+        ).inserted_primary_key[0]
+        self._revision_rows(revision_id, story, meta)
+        row.current_revision = number
+        row.title = story.title
+        row.rating = story.rating.canonical
+        row.updated_at = stamp
+        row.removed_at = None
+        self.add_sighting(row.id, sighting)
+        return SaveResult(NEW if number == 1 else UPDATED, row.id, row.uid, number)
+
+    def _meta_and_texts(self, story: Story) -> tuple[dict[str, Any], dict[str, str]]:
+        meta = story.metadata()
+        texts: dict[str, str] = {}
+        for chapter, chapter_meta in zip(story.chapters, meta["chapters"], strict=True):
+            digest = sha256_text(chapter.text)
+            texts[digest] = chapter.text
+            chapter_meta["text_sha256"] = digest
+            chapter_meta["html_sha256"] = None
+            if chapter.html:
+                html_digest = sha256_text(chapter.html)
+                texts[html_digest] = chapter.html
+                chapter_meta["html_sha256"] = html_digest
+        return meta, texts
+
+    def _revision_rows(self, revision_id: int, story: Story, meta: dict[str, Any]) -> None:
+        if meta["chapters"]:
+            self.session.execute(insert(ChapterRow.__table__), [
+                {"revision_id": revision_id, "position": c["position"], "title": c["title"],
+                 "text_sha256": c["text_sha256"], "html_sha256": c["html_sha256"],
+                 "word_count": c["word_count"]}
+                for c in meta["chapters"]
+            ])
+        author_ids = list(dict.fromkeys(self._author_id(a.name, a.email) for a in story.authors))
+        if author_ids:
+            self.session.execute(insert(RevisionAuthor.__table__), [
+                {"revision_id": revision_id, "author_id": aid, "position": i}
+                for i, aid in enumerate(author_ids)
+            ])
+        tag_ids = list(dict.fromkeys(
+            self._tag_id(kind, raw, canonical) for kind, raw, canonical in tag_triples(story)
+        ))
+        if tag_ids:
+            self.session.execute(insert(RevisionTag.__table__), [
+                {"revision_id": revision_id, "tag_id": tid, "position": i}
+                for i, tid in enumerate(tag_ids)
+            ])
+        if story.quality_flags:
+            self.session.execute(insert(QualityFlagRow.__table__), [
+                {"revision_id": revision_id, "code": f.code, "detail": f.detail}
+                for f in story.quality_flags
+            ])
+
+    def _author_id(self, name: str, email: str | None) -> int:
+        key = sha256_text(f"{name.casefold()}\x00{(email or '').casefold()}")
+        cached = self._author_ids.get(key)
+        if cached is None:
+            insert_ignore(self.session, AuthorRow.__table__,
+                          [{"name": name, "email": email, "key_hash": key}])
+            cached = self.session.scalar(select(AuthorRow.id).where(AuthorRow.key_hash == key))
+            assert cached is not None
+            self._author_ids[key] = cached
+        return cached
+
+    def _tag_id(self, kind: str, raw: str, canonical: str) -> int:
+        key = sha256_text(f"{raw}\x00{canonical}")
+        cached = self._tag_ids.get((kind, key))
+        if cached is None:
+            insert_ignore(self.session, Tag.__table__,
+                          [{"type": kind, "raw": raw, "canonical": canonical, "key_hash": key}])
+            cached = self.session.scalar(
+                select(Tag.id).where(Tag.type == kind, Tag.key_hash == key)
+            )
+            assert cached is not None
+            self._tag_ids[(kind, key)] = cached
+        return cached
+
+    def add_sighting(self, story_id: int, sighting: Sighting) -> None:
+        locator_hash = sha256_text(sighting.locator)
+        existing = self.session.execute(
+            select(StorySource.id, StorySource.sha256, StorySource.removed_at).where(
+                StorySource.story_id == story_id,
+                StorySource.source_id == sighting.source_id,
+                StorySource.locator_hash == locator_hash,
+            )
+        ).first()
+        if existing is None:
+            self.session.execute(insert(StorySource.__table__).values(
+                story_id=story_id, source_id=sighting.source_id, locator=sighting.locator,
+                locator_hash=locator_hash, url=sighting.url, path=sighting.path,
+                parser=sighting.parser, sha256=sighting.sha256,
+                fetched_at=sighting.fetched_at or now(),
+            ))
+        elif existing.sha256 != sighting.sha256 or existing.removed_at is not None:
+            self.session.execute(update(StorySource.__table__).where(
+                StorySource.id == existing.id
+            ).values(sha256=sighting.sha256, fetched_at=sighting.fetched_at or now(),
+                     parser=sighting.parser, removed_at=None))
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def iter_stories(self, *, include_removed: bool = False,
+                     source: str | None = None) -> Iterator[StoryRow]:
+        """Current stories in a stable order, loaded in pages so memory stays flat."""
+        last_id = 0
+        while True:
+            query = select(StoryRow).where(StoryRow.id > last_id).order_by(StoryRow.id).limit(500)
+            if not include_removed:
+                query = query.where(StoryRow.removed_at.is_(None))
+            if source is not None:
+                query = query.where(StoryRow.id.in_(
+                    select(StorySource.story_id).join(Source).where(Source.name == source)
+                ))
+            page = self.session.scalars(query).all()
+            if not page:
+                return
+            yield from page
+            last_id = page[-1].id
+            self.session.expunge_all()
+
+    def revisions(self, story: StoryRow) -> Sequence[Revision]:
+        return self.session.scalars(
+            select(Revision).where(Revision.story_id == story.id).order_by(Revision.number)
+        ).all()
+
+    def sightings(self, story_id: int) -> Sequence[StorySource]:
+        return self.session.scalars(
+            select(StorySource).where(StorySource.story_id == story_id).order_by(StorySource.id)
+        ).all()
+
+    def count(self, model: Any) -> int:
+        return int(self.session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def tag_triples(story: Story) -> list[tuple[str, str, str]]:
+    """(type, raw, canonical) for every tag of a story; raw falls back to the canonical form."""
+    if story.tag_map:
+        return list(story.tag_map)
+    triples: list[tuple[str, str, str]] = []
+    for kind, values in (("fandom", story.fandoms), ("relationship", story.relationships),
+                         ("character", story.characters), ("warning", story.warnings),
+                         ("category", story.categories), ("freeform", story.tags)):
+        triples += [(kind, v, v) for v in values]
+    return triples
