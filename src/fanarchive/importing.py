@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -31,8 +32,10 @@ class ImportReport:
     unchanged: int = 0
     failed: int = 0
     skipped: int = 0
+    removed: int = 0
     documents: int = 0
     seconds: float = 0.0
+    interrupted: bool = False
     errors: list[tuple[str, str, str]] = field(default_factory=list)
 
     @property
@@ -52,8 +55,12 @@ class Importer:
     """Imports locations into the store. ``run`` may be called once per instance."""
 
     def __init__(self, store: Store, config: Config, *, parser: str | None = None,
-                 fandom: str | None = None, progress: Progress | None = None) -> None:
+                 fandom: str | None = None, progress: Progress | None = None,
+                 stop: threading.Event | None = None) -> None:
         self.store = store
+        # Set from another thread (SIGTERM in the scheduler): finish the current item,
+        # commit, and end the run as "interrupted" without tombstoning anything.
+        self.stop = stop or threading.Event()
         self.config = config
         self.forced_parser = parser
         if parser:
@@ -63,9 +70,14 @@ class Importer:
         self.batch_size = int(config.get("fanarchive.import.batch_size", 200))
         self._parts: dict[str, list[_Part]] = {}
         self._seen: dict[str, str] = {}
+        self._story_ids: set[int] = set()
+        self._failed_locators: set[str] = set()
         self._pending = 0
 
-    def run(self, locations: Iterable[str], source: Source | None = None) -> ImportReport:
+    def run(self, locations: Iterable[str], source: Source | None = None,
+            full_scan: bool = False, kind: str = "import") -> ImportReport:
+        """Import ``locations``. With ``full_scan`` (a sync of a registered source), stories of
+        ``source`` that were not seen this time are tombstoned."""
         locations = list(locations)
         for location in locations:
             if "://" not in location and not Path(location).exists():
@@ -73,7 +85,7 @@ class Importer:
         started = time.monotonic()
         options = {"locations": locations, "parser": self.forced_parser,
                    "fandom": self.context.default_fandom}
-        run = self.store.start_run("import", source.id if source else None, options)
+        run = self.store.start_run(kind, source.id if source else None, options)
         report = ImportReport(run_id=run.id)
         totals = [count_location(loc) for loc in locations]
         self.progress.start(None if None in totals else sum(t or 0 for t in totals), "Importing")
@@ -87,7 +99,14 @@ class Importer:
                     self.progress.advance(item.locator)
                     if self._pending >= self.batch_size:
                         self._checkpoint(run, report)
+                    if self.stop.is_set():
+                        break
+                if self.stop.is_set():
+                    break
             self._flush_parts(run, report)
+            if full_scan and source is not None and not self.stop.is_set():
+                report.removed = self.store.tombstone_unseen(
+                    source.id, self._story_ids, self._failed_locators)
             self._checkpoint(run, report)
         except BaseException as exc:
             self.store.rollback()
@@ -97,7 +116,8 @@ class Importer:
         finally:
             self.progress.stop()
         report.seconds = time.monotonic() - started
-        self.store.finish_run(run, "finished")
+        report.interrupted = self.stop.is_set()
+        self.store.finish_run(run, "interrupted" if report.interrupted else "finished")
         return report
 
     # -- one document -------------------------------------------------------------------------
@@ -172,6 +192,7 @@ class Importer:
                        f"could not store story: {exc}")
             return
         self._pending += 1
+        self._story_ids.add(result.story_id)
         if result.outcome == NEW:
             report.new += 1
         elif result.outcome == UPDATED:
@@ -191,7 +212,7 @@ class Importer:
         self._parts.clear()
 
     def _checkpoint(self, run: Run, report: ImportReport) -> None:
-        for name in ("new", "updated", "unchanged", "failed", "skipped", "documents"):
+        for name in ("new", "updated", "unchanged", "failed", "skipped", "documents", "removed"):
             setattr(run, name, getattr(report, name))
         self.store.commit()
         self._pending = 0
@@ -199,6 +220,7 @@ class Importer:
     def _fail(self, run: Run, report: ImportReport, locator: str, stage: str, code: str,
               message: str) -> None:
         report.failed += 1
+        self._failed_locators.add(locator)
         if len(report.errors) < MAX_ERRORS_IN_REPORT:
             report.errors.append((locator, code, message))
         self.store.record_error(run, locator, stage, code, message)

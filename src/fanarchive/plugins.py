@@ -44,7 +44,8 @@ def installed_parsers() -> tuple[PluginInfo, ...]:
         dist = dists.get(id(plugin))
         for parser in impl() or ():
             if not isinstance(parser, Parser):
-                print(f"fanarchive: ignoring {parser!r} from {plugin!r}: not a parser", file=sys.stderr)
+                print(f"fanarchive: ignoring {parser!r} from {plugin!r}: not a parser",
+                      file=sys.stderr)
                 continue
             found[parser.name] = PluginInfo(
                 parser=parser,

@@ -78,7 +78,8 @@ def build_status(store: Store, database: str, last_runs: int = 5,
         ))
     hints: list[str] = []
     if stories == 0:
-        hints.append("Nothing stored yet: run `fanarchive import PATH` on a file, folder or archive.")
+        hints.append("Nothing stored yet: run `fanarchive import PATH` "
+                     "on a file, folder or archive.")
     else:
         hints.append("Export with `fanarchive export --format jsonl -o stories.jsonl`.")
     if runs and runs[0].failed:

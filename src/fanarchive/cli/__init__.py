@@ -9,8 +9,9 @@ import typer
 try:  # typer >= 0.2x vendors click and exposes its error base class here
     from typer.exceptions import TyperException as CliError
 except ImportError:  # pragma: no cover - older typer on click
-    from click import ClickException as CliError  # type: ignore[assignment]
+    from click import ClickException as CliError  # type: ignore[assignment,no-redef]
 
+from fanarchive.cli import sources as _sources  # noqa: F401  (registers its commands)
 from fanarchive.cli.app import app
 from fanarchive.errors import FanarchiveError
 

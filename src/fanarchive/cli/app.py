@@ -69,8 +69,8 @@ def import_(
         + (f", {report.skipped} skipped" if report.skipped else "")
     )
     for locator, code, message in report.errors[:10]:
-        out.print(f"  [red]✗[/] {message if message.startswith(locator) else locator + ': ' + message} "
-                  f"[dim]({code})[/]")
+        line = message if message.startswith(locator) else f"{locator}: {message}"
+        out.print(f"  [red]✗[/] {line} [dim]({code})[/]", markup=True)
     if report.failed > 10:
         out.print(f"  … and {report.failed - 10} more: see `fanarchive status`")
     out.print(f"[dim]Database: {state.db_display} (run #{report.run_id})[/]")

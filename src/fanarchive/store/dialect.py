@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Connection, Table
 from sqlalchemy.dialects.mysql import insert as mysql_insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 
-def insert_ignore(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+def insert_ignore(session: Session | Connection, table: Table,
+                  rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
-    name = session.get_bind().dialect.name
+    bind = session.get_bind() if isinstance(session, Session) else session
+    name = bind.dialect.name
     if name == "postgresql":
         session.execute(pg_insert(table).on_conflict_do_nothing(), rows)
     elif name in ("mysql", "mariadb"):

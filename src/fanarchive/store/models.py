@@ -8,7 +8,7 @@ nothing is stored twice and nothing is ever overwritten. A story's content lives
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -19,6 +19,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -34,6 +35,11 @@ Hash = String(64)
 
 class Base(DeclarativeBase):
     pass
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core table of a model, typed as such (``__table__`` is typed as a FromClause)."""
+    return cast(Table, model.__table__)
 
 
 class Source(Base):

@@ -30,6 +30,7 @@ from fanarchive.store.models import (
     StorySource,
     Tag,
     Text_,
+    table_of,
 )
 from fanarchive.store.records import diff_meta, story_from_meta
 from fanarchive.story import Story
@@ -126,7 +127,7 @@ class Store:
 
     def record_error(self, run: Run, locator: str, stage: str, code: str, message: str) -> None:
         self.session.execute(
-            insert(RunError.__table__),
+            insert(table_of(RunError)),
             [{"run_id": run.id, "locator": locator, "stage": stage, "code": code,
               "message": message, "created_at": now()}],
         )
@@ -146,9 +147,9 @@ class Store:
         )
         if known is not None:
             return False
-        insert_ignore(self.session, Blob.__table__,
+        insert_ignore(self.session, table_of(Blob),
                       [{"sha256": doc.sha256, "size": len(doc.content), "data": doc.content}])
-        insert_ignore(self.session, DocumentRow.__table__, [{
+        insert_ignore(self.session, table_of(DocumentRow), [{
             "source_id": source_id, "sha256": doc.sha256, "locator": doc.locator,
             "locator_hash": locator_hash, "url": doc.url, "path": doc.path,
             "media_type": doc.media_type, "http_status": doc.http_status,
@@ -209,11 +210,11 @@ class Store:
                            updated_at=stamp)
             self.session.add(row)
             self.session.flush()
-        insert_ignore(self.session, Text_.__table__,
+        insert_ignore(self.session, table_of(Text_),
                       [{"sha256": h, "text": t} for h, t in texts.items()])
         number = row.current_revision + 1
-        revision_id = self.session.execute(
-            insert(Revision.__table__).values(
+        revision_id = self.session.execute(  # type: ignore[attr-defined]
+            insert(table_of(Revision)).values(
                 story_id=row.id, number=number, content_hash=content_hash, meta=meta,
                 diff=diff_meta(previous.meta if previous else None, meta), reason=reason,
                 created_at=stamp, run_id=run_id,
@@ -244,7 +245,7 @@ class Store:
 
     def _revision_rows(self, revision_id: int, story: Story, meta: dict[str, Any]) -> None:
         if meta["chapters"]:
-            self.session.execute(insert(ChapterRow.__table__), [
+            self.session.execute(insert(table_of(ChapterRow)), [
                 {"revision_id": revision_id, "position": c["position"], "title": c["title"],
                  "text_sha256": c["text_sha256"], "html_sha256": c["html_sha256"],
                  "word_count": c["word_count"]}
@@ -252,7 +253,7 @@ class Store:
             ])
         author_ids = list(dict.fromkeys(self._author_id(a.name, a.email) for a in story.authors))
         if author_ids:
-            self.session.execute(insert(RevisionAuthor.__table__), [
+            self.session.execute(insert(table_of(RevisionAuthor)), [
                 {"revision_id": revision_id, "author_id": aid, "position": i}
                 for i, aid in enumerate(author_ids)
             ])
@@ -260,12 +261,12 @@ class Store:
             self._tag_id(kind, raw, canonical) for kind, raw, canonical in tag_triples(story)
         ))
         if tag_ids:
-            self.session.execute(insert(RevisionTag.__table__), [
+            self.session.execute(insert(table_of(RevisionTag)), [
                 {"revision_id": revision_id, "tag_id": tid, "position": i}
                 for i, tid in enumerate(tag_ids)
             ])
         if story.quality_flags:
-            self.session.execute(insert(QualityFlagRow.__table__), [
+            self.session.execute(insert(table_of(QualityFlagRow)), [
                 {"revision_id": revision_id, "code": f.code, "detail": f.detail}
                 for f in story.quality_flags
             ])
@@ -274,7 +275,7 @@ class Store:
         key = sha256_text(f"{name.casefold()}\x00{(email or '').casefold()}")
         cached = self._author_ids.get(key)
         if cached is None:
-            insert_ignore(self.session, AuthorRow.__table__,
+            insert_ignore(self.session, table_of(AuthorRow),
                           [{"name": name, "email": email, "key_hash": key}])
             cached = self.session.scalar(select(AuthorRow.id).where(AuthorRow.key_hash == key))
             assert cached is not None
@@ -285,7 +286,7 @@ class Store:
         key = sha256_text(f"{raw}\x00{canonical}")
         cached = self._tag_ids.get((kind, key))
         if cached is None:
-            insert_ignore(self.session, Tag.__table__,
+            insert_ignore(self.session, table_of(Tag),
                           [{"type": kind, "raw": raw, "canonical": canonical, "key_hash": key}])
             cached = self.session.scalar(
                 select(Tag.id).where(Tag.type == kind, Tag.key_hash == key)
@@ -304,17 +305,47 @@ class Store:
             )
         ).first()
         if existing is None:
-            self.session.execute(insert(StorySource.__table__).values(
+            self.session.execute(insert(table_of(StorySource)).values(
                 story_id=story_id, source_id=sighting.source_id, locator=sighting.locator,
                 locator_hash=locator_hash, url=sighting.url, path=sighting.path,
                 parser=sighting.parser, sha256=sighting.sha256,
                 fetched_at=sighting.fetched_at or now(),
             ))
         elif existing.sha256 != sighting.sha256 or existing.removed_at is not None:
-            self.session.execute(update(StorySource.__table__).where(
+            self.session.execute(update(table_of(StorySource)).where(
                 StorySource.id == existing.id
             ).values(sha256=sighting.sha256, fetched_at=sighting.fetched_at or now(),
                      parser=sighting.parser, removed_at=None))
+
+    def tombstone_unseen(self, source_id: int, seen_story_ids: set[int],
+                         keep_locators: set[str]) -> int:
+        """Mark what ``source_id`` no longer has as removed; returns stories newly removed.
+
+        Items that failed this run are kept (``keep_locators``): a page that errored is not
+        a page that vanished.
+        """
+        stamp = now()
+        keep = {sha256_text(loc) for loc in keep_locators}
+        vanished: set[int] = set()
+        for sighting_id, story_id, locator_hash in self.session.execute(
+            select(StorySource.id, StorySource.story_id, StorySource.locator_hash).where(
+                StorySource.source_id == source_id, StorySource.removed_at.is_(None))
+        ).all():
+            if story_id in seen_story_ids or locator_hash in keep:
+                continue
+            self.session.execute(update(table_of(StorySource))
+                                 .where(StorySource.id == sighting_id).values(removed_at=stamp))
+            vanished.add(story_id)
+        removed = 0
+        for story_id in vanished:
+            live = self.session.scalar(select(func.count()).select_from(StorySource).where(
+                StorySource.story_id == story_id, StorySource.removed_at.is_(None)))
+            if not live:
+                self.session.execute(update(table_of(StoryRow)).where(
+                    StoryRow.id == story_id, StoryRow.removed_at.is_(None)
+                ).values(removed_at=stamp))
+                removed += 1
+        return removed
 
     # -- reading ------------------------------------------------------------------------------
 
