@@ -260,3 +260,9 @@ class RunError(Base):
     code: Mapped[str] = mapped_column(String(40))
     message: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+# Models of later stages live in their own modules; importing them here registers them on
+# Base.metadata, which Alembic compares against.
+from fanarchive.store import identity_models as _identity_models  # noqa: E402,F401
+from fanarchive.store import sync_models as _sync_models  # noqa: E402,F401

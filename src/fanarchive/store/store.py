@@ -13,7 +13,14 @@ from sqlalchemy.orm import Session
 from fanarchive.document import Document
 from fanarchive.store import database
 from fanarchive.store.dialect import insert_ignore
+from fanarchive.store.fingerprint import Fingerprint, fingerprint, similarity
 from fanarchive.store.hashing import canonical_json, sha256_text, story_uid
+from fanarchive.store.identity_models import (
+    StoryAlias,
+    StoryBand,
+    StoryFingerprint,
+    StoryLink,
+)
 from fanarchive.store.models import (
     AuthorRow,
     Blob,
@@ -164,9 +171,14 @@ class Store:
     # -- stories ------------------------------------------------------------------------------
 
     def find_story(self, identity: str) -> StoryRow | None:
-        return self.session.scalar(
-            select(StoryRow).where(StoryRow.identity_hash == sha256_text(identity))
-        )
+        """The story known by ``identity``, as its own key or as an alias of another source."""
+        key = sha256_text(identity)
+        row = self.session.scalar(select(StoryRow).where(StoryRow.identity_hash == key))
+        if row is None:
+            row = self.session.scalar(select(StoryRow).join(
+                StoryAlias, StoryAlias.story_id == StoryRow.id
+            ).where(StoryAlias.identity_hash == key))
+        return row
 
     def load_story(self, story: StoryRow, number: int | None = None) -> Story:
         revision = self.session.scalar(
@@ -191,13 +203,25 @@ class Store:
         meta, texts = self._meta_and_texts(story)
         content_hash = sha256_text(canonical_json(meta))
         row = self.find_story(identity)
+        print_ = None
+        if row is None:
+            print_ = fingerprint([c.text for c in story.chapters])
+            row = self._exact_twin(print_, identity) if print_ else None
         previous: Revision | None = None
         if row is not None:
             previous = self.session.scalar(
                 select(Revision).where(Revision.story_id == row.id,
                                        Revision.number == row.current_revision)
             )
-            if previous is not None and previous.content_hash == content_hash:
+            same = previous is not None and previous.content_hash == content_hash
+            if not same and row.identity_hash != sha256_text(identity):
+                # Another source's copy: the first source's metadata stands unless the
+                # text itself changed (an edit), so two sources never flip-flop revisions.
+                print_ = print_ or fingerprint([c.text for c in story.chapters])
+                stored = self.session.scalar(select(StoryFingerprint.text_hash).where(
+                    StoryFingerprint.story_id == row.id))
+                same = print_ is not None and stored == print_.text_hash
+            if same:
                 self.add_sighting(row.id, sighting)
                 if row.removed_at is not None:
                     row.removed_at = None
@@ -227,7 +251,53 @@ class Store:
         row.updated_at = stamp
         row.removed_at = None
         self.add_sighting(row.id, sighting)
+        print_ = print_ or fingerprint([c.text for c in story.chapters])
+        if print_ is not None:
+            self._remember_fingerprint(row.id, print_, link_near=number == 1)
         return SaveResult(NEW if number == 1 else UPDATED, row.id, row.uid, number)
+
+    # -- cross-source identity ----------------------------------------------------------------
+
+    def _exact_twin(self, print_: Fingerprint, identity: str) -> StoryRow | None:
+        """A stored story with the same words; this identity becomes its alias."""
+        story_id = self.session.scalar(select(StoryFingerprint.story_id).where(
+            StoryFingerprint.text_hash == print_.text_hash).order_by(StoryFingerprint.story_id)
+            .limit(1))
+        if story_id is None:
+            return None
+        insert_ignore(self.session, table_of(StoryAlias), [{
+            "identity_hash": sha256_text(identity), "story_id": story_id, "identity": identity,
+            "reason": "same-text", "created_at": now()}])
+        return self.session.get(StoryRow, story_id)
+
+    def _remember_fingerprint(self, story_id: int, print_: Fingerprint, link_near: bool,
+                              threshold: float = 0.7) -> None:
+        existing = self.session.get(StoryFingerprint, story_id)
+        if existing is None:
+            self.session.add(StoryFingerprint(story_id=story_id, text_hash=print_.text_hash,
+                                              signature=print_.signature, words=print_.words))
+        else:
+            existing.text_hash = print_.text_hash
+            existing.signature = print_.signature
+            existing.words = print_.words
+        bands = print_.bands()
+        if link_near:
+            candidates = self.session.scalars(select(StoryBand.story_id).where(
+                StoryBand.band.in_(bands), StoryBand.story_id != story_id).distinct()).all()
+            for other in candidates:
+                signature = self.session.scalar(select(StoryFingerprint.signature).where(
+                    StoryFingerprint.story_id == other))
+                score = similarity(print_.signature, signature) if signature else 0.0
+                if score >= threshold:
+                    insert_ignore(self.session, table_of(StoryLink), [{
+                        "story_id": story_id, "other_id": other, "kind": "near-duplicate",
+                        "score": score, "status": "open", "created_at": now()}])
+        insert_ignore(self.session, table_of(StoryBand),
+                      [{"band": band, "story_id": story_id} for band in bands])
+
+    def links(self, story_id: int) -> Sequence[StoryLink]:
+        return self.session.scalars(select(StoryLink).where(
+            (StoryLink.story_id == story_id) | (StoryLink.other_id == story_id))).all()
 
     def _meta_and_texts(self, story: Story) -> tuple[dict[str, Any], dict[str, str]]:
         meta = story.metadata()
