@@ -9,7 +9,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from fanarchive.export import ExportOptions, export
+from fanarchive.export import ExportOptions, export, iter_records
 from fanarchive.export.schema import story_schema, validate_record
 from fanarchive.store.store import Sighting, Store
 from fanarchive.story import Author, Chapter, Rating, Story
@@ -85,3 +85,50 @@ def test_export_filters_by_source(store: Store, tmp_path: Path) -> None:
     out = tmp_path / "o.jsonl"
     assert export(store, "jsonl", out, ExportOptions(source="nope")) == 0
     assert export(store, "jsonl", out, ExportOptions(source="s")) == 2
+
+
+def test_filters_and_revisions(store: Store, tmp_path: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    _fill(store, 2)
+    source = store.ensure_source("s", "/x")
+    other = Story(title="Other", rating=Rating("NC-17", "Explicit"), fandoms=["Angel"],
+                  chapters=[Chapter(1, "Version one.", word_count=2)])
+    store.save_story(other, "k-other", Sighting(source.id, "/x/o.txt"))
+    other.chapters[0] = Chapter(1, "Version two, edited.", word_count=3)
+    store.save_story(other, "k-other", Sighting(source.id, "/x/o.txt"))
+    store.commit()
+
+    def titles(**kw) -> list[str]:
+        return [r["title"] for r in iter_records(store, ExportOptions(**kw))]
+
+    assert titles(fandom="Angel") == ["Other"]
+    assert titles(fandom="Due South") == ["Story 0", "Story 1"]
+    assert titles(rating="Explicit") == ["Other"]
+    assert titles(since=datetime.now(UTC) + timedelta(days=1)) == []
+    assert len(titles(since=datetime.now(UTC) - timedelta(days=1))) == 3
+
+    [record] = iter_records(store, ExportOptions(fandom="Angel", revisions=True))
+    validate_record(record)
+    assert [r["number"] for r in record["revisions"]] == [1, 2]
+    assert record["revisions"][0]["record"]["chapters"][0]["text"] == "Version one."
+    assert record["revisions"][1]["diff"]["chapters_edited"] == [1]
+    assert record["chapters"][0]["text"] == "Version two, edited."
+
+
+def test_show_prints_revisions(sqlite_url: str, capsys) -> None:
+    from fanarchive.cli import main
+
+    store = Store.open(sqlite_url)
+    source = store.ensure_source("s", "/x")
+    story = Story(title="Shown", chapters=[Chapter(1, "One.", word_count=1)])
+    store.save_story(story, "k", Sighting(source.id, "/x/s.txt", path="/x/s.txt", parser="t"))
+    story.chapters.append(Chapter(2, "Two.", word_count=1))
+    store.save_story(story, "k", Sighting(source.id, "/x/s.txt", path="/x/s.txt", parser="t"))
+    store.commit()
+    store.close()
+    assert main(["--db", sqlite_url, "show", "Shown", "--revisions"]) == 0
+    out = capsys.readouterr().out
+    assert "rev 1" in out and "created" in out
+    assert "rev 2" in out and "chapters added: 2" in out
+    assert main(["--db", sqlite_url, "show", "nope"]) == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +12,7 @@ from rich.table import Table
 
 from fanarchive.cli.progress import RichProgress
 from fanarchive.cli.state import AppState
+from fanarchive.errors import UsageError
 
 app = typer.Typer(
     add_completion=False,
@@ -84,6 +86,13 @@ def export(
         "stories.jsonl"),
     source: Annotated[str | None, typer.Option(help="Only stories from this source.")] = None,
     html: Annotated[bool, typer.Option(help="Include chapter HTML where known.")] = False,
+    fandom: Annotated[str | None, typer.Option(help="Only this (canonical) fandom.")] = None,
+    rating: Annotated[str | None, typer.Option(
+        help='Only this canonical rating, e.g. "Teen And Up Audiences".')] = None,
+    since: Annotated[str | None, typer.Option(
+        help="Only stories changed on or after this date (YYYY-MM-DD).")] = None,
+    revisions: Annotated[bool, typer.Option(
+        "--revisions", help="Include every revision with its diff.")] = False,
 ) -> None:
     """Export stored stories (atomically: the file appears only when complete)."""
     from fanarchive.export import ExportOptions
@@ -91,14 +100,25 @@ def export(
 
     state = _state(ctx)
     store = state.store()
+    options = ExportOptions(source=source, include_html=html, fandom=fandom, rating=rating,
+                            since=_parse_since(since), revisions=revisions)
     progress = RichProgress()
     progress.start(None, f"Exporting {fmt}")
     try:
-        count = run_export(store, fmt, output, ExportOptions(source=source, include_html=html),
-                           on_record=progress.advance)
+        count = run_export(store, fmt, output, options, on_record=progress.advance)
     finally:
         progress.stop()
     out.print(f"Exported {count} stories to {output} ({fmt}).")
+
+
+def _parse_since(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise UsageError(f"--since {value!r}: use a date like 2026-01-31") from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 @app.command()
@@ -161,3 +181,61 @@ def db_upgrade(ctx: typer.Context) -> None:
         out.print(f"Upgraded {state.db_display} from {before or 'empty'} to {after}.")
 
 
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    story: Annotated[str, typer.Argument(help="Story id (from export/status) or exact title.")],
+    revisions: Annotated[bool, typer.Option("--revisions", help="List every revision.")] = False,
+    text: Annotated[bool, typer.Option("--text", help="Print the chapter text too.")] = False,
+) -> None:
+    """One stored story: metadata, sources, flags, and with --revisions its history."""
+    from sqlalchemy import select
+
+    from fanarchive.store.models import StoryRow
+
+    store = _state(ctx).store()
+    matches = store.session.scalars(
+        select(StoryRow).where((StoryRow.uid == story) | (StoryRow.title == story))
+        .order_by(StoryRow.id)).all()
+    if not matches:
+        raise UsageError(f"no story with id or title {story!r}")
+    for row in matches:
+        loaded = store.load_story(row)
+        removed = f" [red](removed {row.removed_at:%Y-%m-%d})[/]" if row.removed_at else ""
+        out.print(f"[bold]{loaded.title or '(untitled)'}[/] [dim]{row.uid}[/]{removed}")
+        out.print(f"  by {', '.join(a.name for a in loaded.authors) or 'unknown'}; "
+                  f"{loaded.rating.canonical} ({loaded.rating.raw or 'no raw rating'}); "
+                  f"{len(loaded.chapters)} chapter(s), {loaded.word_count:,} words; "
+                  f"revision {row.current_revision}")
+        for label, values in (("fandoms", loaded.fandoms), ("relationships",
+                              loaded.relationships), ("characters", loaded.characters)):
+            if values:
+                out.print(f"  {label}: {', '.join(values)}")
+        for s in store.sightings(row.id):
+            gone = " (gone)" if s.removed_at else ""
+            out.print(f"  source: {s.url or s.path or s.locator} via {s.parser}{gone}")
+        for flag in loaded.quality_flags:
+            out.print(f"  [yellow]flag[/] {flag.code}: {flag.detail}")
+        if revisions:
+            for rev in store.revisions(row):
+                out.print(f"  rev {rev.number} {rev.created_at:%Y-%m-%d %H:%M} {rev.reason or ''} "
+                          f"{_diff_summary(rev.diff)}")
+        if text:
+            for chapter in loaded.chapters:
+                out.print(f"\n[bold]{chapter.position}. {chapter.title or ''}[/]\n{chapter.text}",
+                          markup=False)
+
+
+def _diff_summary(diff: dict[str, object] | None) -> str:
+    if not diff:
+        return ""
+    if diff.get("created"):
+        return "created"
+    parts = []
+    for key in ("fields_changed", "chapters_added", "chapters_edited", "chapters_removed"):
+        value = diff.get(key)
+        if value:
+            parts.append(f"{key.replace('_', ' ')}: {', '.join(map(str, value))}")  # type: ignore[call-overload]
+    return "; ".join(parts) or "no visible change"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +17,33 @@ from fanarchive.store.store import Store
 class ExportOptions:
     source: str | None = None
     include_html: bool = False
+    fandom: str | None = None
+    rating: str | None = None
+    since: datetime | None = None
+    revisions: bool = False
 
 
 def iter_records(store: Store, options: ExportOptions) -> Iterator[dict[str, Any]]:
-    for row in store.iter_stories(source=options.source):
+    """Export records of the current stories matching ``options``, streamed."""
+    for row in store.iter_stories(source=options.source, fandom=options.fandom,
+                                  rating=options.rating, since=options.since):
         story = store.load_story(row)
-        yield story_record(row.uid, story, store.sightings(row.id), options.include_html)
+        sightings = store.sightings(row.id)
+        record = story_record(row.uid, story, sightings, options.include_html)
+        if options.revisions:
+            record["revisions"] = [
+                {
+                    "number": rev.number,
+                    "created_at": rev.created_at.isoformat(),
+                    "reason": rev.reason,
+                    "diff": rev.diff,
+                    "record": {k: v for k, v in story_record(
+                        row.uid, store.story_from_revision(rev), (), options.include_html
+                    ).items() if k not in ("id", "sources")},
+                }
+                for rev in store.revisions(row)
+            ]
+        yield record
 
 
 def export(store: Store, fmt: str, output: Path, options: ExportOptions,

@@ -266,3 +266,6 @@ class RunError(Base):
 # Base.metadata, which Alembic compares against.
 from fanarchive.store import identity_models as _identity_models  # noqa: E402,F401
 from fanarchive.store import sync_models as _sync_models  # noqa: E402,F401
+
+
+from fanarchive.store import crawl_models as _crawl_models  # noqa: E402,F401

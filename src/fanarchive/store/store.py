@@ -419,9 +419,14 @@ class Store:
 
     # -- reading ------------------------------------------------------------------------------
 
-    def iter_stories(self, *, include_removed: bool = False,
-                     source: str | None = None) -> Iterator[StoryRow]:
-        """Current stories in a stable order, loaded in pages so memory stays flat."""
+    def iter_stories(self, *, include_removed: bool = False, source: str | None = None,
+                     fandom: str | None = None, rating: str | None = None,
+                     since: datetime | None = None) -> Iterator[StoryRow]:
+        """Current stories in a stable order, loaded in pages so memory stays flat.
+
+        ``fandom`` matches a canonical fandom tag of the current revision, ``rating`` the
+        canonical rating, ``since`` stories changed at or after that time.
+        """
         last_id = 0
         while True:
             query = select(StoryRow).where(StoryRow.id > last_id).order_by(StoryRow.id).limit(500)
@@ -430,6 +435,19 @@ class Store:
             if source is not None:
                 query = query.where(StoryRow.id.in_(
                     select(StorySource.story_id).join(Source).where(Source.name == source)
+                ))
+            if rating is not None:
+                query = query.where(StoryRow.rating == rating)
+            if since is not None:
+                query = query.where(StoryRow.updated_at >= since)
+            if fandom is not None:
+                query = query.where(StoryRow.id.in_(
+                    select(Revision.story_id)
+                    .join(RevisionTag, RevisionTag.revision_id == Revision.id)
+                    .join(Tag, Tag.id == RevisionTag.tag_id)
+                    .where(Revision.number == StoryRow.current_revision,
+                           Revision.story_id == StoryRow.id,
+                           Tag.type == "fandom", Tag.canonical == fandom)
                 ))
             page = self.session.scalars(query).all()
             if not page:
