@@ -20,6 +20,7 @@ from fanarchive.sources import count_location, iter_location
 from fanarchive.store.models import Run, Source
 from fanarchive.store.store import NEW, UNCHANGED, UPDATED, Sighting, Store
 from fanarchive.story import Chapter, Story
+from fanarchive.wrangle import apply_rules_to_story, load_rules
 
 MAX_ERRORS_IN_REPORT = 50
 
@@ -68,6 +69,7 @@ class Importer:
         self.context = NormalizeContext(config=config, default_fandom=fandom)
         self.progress: Progress = progress or NoProgress()
         self.batch_size = int(config.get("fanarchive.import.batch_size", 200))
+        self._rules = load_rules(store)
         self._parts: dict[str, list[_Part]] = {}
         self._seen: dict[str, str] = {}
         self._story_ids: set[int] = set()
@@ -166,6 +168,8 @@ class Importer:
         except Exception as exc:
             self._fail(run, report, doc.locator, "normalize", "normalize", str(exc))
             return
+        if self._rules:
+            story = apply_rules_to_story(story, self._rules)
         identity = story_identity(parsed, story)
         sighting = Sighting(source_id=source.id, locator=doc.locator, url=doc.url, path=doc.path,
                             parser=parser, sha256=doc.sha256, fetched_at=doc.fetched_at)

@@ -21,8 +21,11 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+tags_app = typer.Typer(help="Tag wrangling: export tags to CSV, edit, import.",
+                       no_args_is_help=True)
+app.add_typer(tags_app, name="tags")
 
-out = Console(highlight=False)
+out = Console(highlight=False, soft_wrap=True)
 
 
 def _state(ctx: typer.Context) -> AppState:
@@ -239,3 +242,32 @@ def _diff_summary(diff: dict[str, object] | None) -> str:
         if value:
             parts.append(f"{key.replace('_', ' ')}: {', '.join(map(str, value))}")  # type: ignore[call-overload]
     return "; ".join(parts) or "no visible change"
+
+
+@tags_app.command("export")
+def tags_export(
+    ctx: typer.Context,
+    output: Annotated[Path, typer.Option("--output", "-o", help="CSV to write.")] = Path(
+        "tags.csv"),
+) -> None:
+    """Every distinct tag with its count, current canonical form and type."""
+    from fanarchive.wrangle import export_tags
+
+    count = export_tags(_state(ctx).store(), output)
+    out.print(f"Wrote {count} tags to {output}. Edit the `canonical` column, then run "
+              f"`fanarchive tags import {output}`.")
+
+
+@tags_app.command("import")
+def tags_import(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="The edited CSV from `tags export`.")],
+) -> None:
+    """Apply edited canonical forms to every story carrying the tag, as new revisions."""
+    from fanarchive.wrangle import apply_tag_file
+
+    report = apply_tag_file(_state(ctx).store(), path)
+    out.print(f"{report.rules} tag change(s) applied; {report.stories_changed} stories got a "
+              f"new revision; {report.unchanged_rows} rows unchanged.")
+    for problem in report.problems:
+        out.print(f"  [yellow]![/] {problem}")

@@ -64,3 +64,21 @@ class StoryLink(Base):
     score: Mapped[float] = mapped_column(Float)
     status: Mapped[str] = mapped_column(String(20), default="open")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class TagRule(Base):
+    """An archivist's tag decision: this raw tag, canonicalised as ``source``, becomes ``target``.
+
+    Kept so that later imports and syncs apply the same decision instead of reverting it.
+    """
+
+    __tablename__ = "tag_rules"
+    __table_args__ = (UniqueConstraint("type", "key_hash", name="uq_tag_rules_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    type: Mapped[str] = mapped_column(String(20))
+    raw: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text)
+    target: Mapped[str] = mapped_column(Text)
+    key_hash: Mapped[str] = mapped_column(Hash)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

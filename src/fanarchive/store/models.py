@@ -264,8 +264,6 @@ class RunError(Base):
 
 # Models of later stages live in their own modules; importing them here registers them on
 # Base.metadata, which Alembic compares against.
+from fanarchive.store import crawl_models as _crawl_models  # noqa: E402,F401
 from fanarchive.store import identity_models as _identity_models  # noqa: E402,F401
 from fanarchive.store import sync_models as _sync_models  # noqa: E402,F401
-
-
-from fanarchive.store import crawl_models as _crawl_models  # noqa: E402,F401

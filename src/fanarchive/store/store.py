@@ -199,7 +199,8 @@ class Store:
         return story_from_meta(revision.meta, texts)
 
     def save_story(self, story: Story, identity: str, sighting: Sighting,
-                   run_id: int | None = None, reason: str = "import") -> SaveResult:
+                   run_id: int | None = None, reason: str = "import",
+                   record_sighting: bool = True) -> SaveResult:
         meta, texts = self._meta_and_texts(story)
         content_hash = sha256_text(canonical_json(meta))
         row = self.find_story(identity)
@@ -222,7 +223,8 @@ class Store:
                     StoryFingerprint.story_id == row.id))
                 same = print_ is not None and stored == print_.text_hash
             if same:
-                self.add_sighting(row.id, sighting)
+                if record_sighting:
+                    self.add_sighting(row.id, sighting)
                 if row.removed_at is not None:
                     row.removed_at = None
                     return SaveResult(UPDATED, row.id, row.uid, row.current_revision)
@@ -250,7 +252,8 @@ class Store:
         row.rating = story.rating.canonical
         row.updated_at = stamp
         row.removed_at = None
-        self.add_sighting(row.id, sighting)
+        if record_sighting:
+            self.add_sighting(row.id, sighting)
         print_ = print_ or fingerprint([c.text for c in story.chapters])
         if print_ is not None:
             self._remember_fingerprint(row.id, print_, link_near=number == 1)

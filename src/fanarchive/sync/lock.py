@@ -80,9 +80,12 @@ class SourceLock:
         if taken != 1:
             raise SourceBusy(f"source {self.source_name} is busy: another sync is running "
                              f"({current}); try again when it finishes")
-        self._thread = threading.Thread(target=self._beat, daemon=True,
-                                        name=f"lock-{self.source_name}")
-        self._thread.start()
+        # SQLite is one machine: a dead pid is detected directly, and a second connection
+        # writing heartbeats would break the importer's read snapshot (SQLITE_BUSY_SNAPSHOT).
+        if self.engine.dialect.name != "sqlite":
+            self._thread = threading.Thread(target=self._beat, daemon=True,
+                                            name=f"lock-{self.source_name}")
+            self._thread.start()
 
     def _beat(self) -> None:
         while not self._stop.wait(self.heartbeat_every):

@@ -17,6 +17,7 @@ def sync_source(store: Store, config: Config, name: str,
                 stop: threading.Event | None = None) -> ImportReport:
     source = require_source(store, name)
     with SourceLock(store.engine, source.id, source.name):
+        store.commit()  # end the read snapshot taken before the lock row was written
         importer = Importer(store, config, parser=source.parser, fandom=source.fandom,
                             progress=progress, stop=stop)
         return importer.run([source.location], source=source, full_scan=True, kind="sync")
