@@ -12,17 +12,20 @@ from sqlalchemy.orm import Session
 
 
 def insert_ignore(session: Session | Connection, table: Table,
-                  rows: list[dict[str, Any]]) -> None:
+                  rows: list[dict[str, Any]]) -> int:
+    """Insert the rows that do not exist yet; for one row, returns 1 if it was inserted."""
     if not rows:
-        return
+        return 0
     bind = session.get_bind() if isinstance(session, Session) else session
     name = bind.dialect.name
     if name == "postgresql":
-        session.execute(pg_insert(table).on_conflict_do_nothing(), rows)
+        result = session.execute(pg_insert(table).on_conflict_do_nothing(), rows)
     elif name in ("mysql", "mariadb"):
-        # INSERT IGNORE would also hide truncation errors; a no-op update only skips duplicates.
+        # INSERT IGNORE would also hide truncation errors; a no-op update only skips duplicates
+        # (and reports 0 affected rows for them).
         stmt = mysql_insert(table)
         key = next(iter(table.primary_key.columns)).name
-        session.execute(stmt.on_duplicate_key_update({key: stmt.inserted[key]}), rows)
+        result = session.execute(stmt.on_duplicate_key_update({key: stmt.inserted[key]}), rows)
     else:
-        session.execute(sqlite_insert(table).on_conflict_do_nothing(), rows)
+        result = session.execute(sqlite_insert(table).on_conflict_do_nothing(), rows)
+    return int(getattr(result, "rowcount", 0) or 0)

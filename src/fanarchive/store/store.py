@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy import Engine, func, insert, select, union_all, update
 from sqlalchemy.orm import Session
 
 from fanarchive.document import Document
@@ -144,26 +144,17 @@ class Store:
     def save_document(self, doc: Document, source_id: int, run_id: int | None = None,
                       parser: str | None = None, page_kind: str | None = None) -> bool:
         """Keep the bytes (once per content) and this sighting; False when already known."""
-        locator_hash = sha256_text(doc.locator)
-        known = self.session.scalar(
-            select(DocumentRow.id).where(
-                DocumentRow.source_id == source_id,
-                DocumentRow.locator_hash == locator_hash,
-                DocumentRow.sha256 == doc.sha256,
-            )
-        )
-        if known is not None:
-            return False
-        insert_ignore(self.session, table_of(Blob),
+        conn = self.session.connection()
+        insert_ignore(conn, table_of(Blob),
                       [{"sha256": doc.sha256, "size": len(doc.content), "data": doc.content}])
-        insert_ignore(self.session, table_of(DocumentRow), [{
+        added = insert_ignore(conn, table_of(DocumentRow), [{
             "source_id": source_id, "sha256": doc.sha256, "locator": doc.locator,
-            "locator_hash": locator_hash, "url": doc.url, "path": doc.path,
+            "locator_hash": sha256_text(doc.locator), "url": doc.url, "path": doc.path,
             "media_type": doc.media_type, "http_status": doc.http_status,
             "http_headers": dict(doc.http_headers) or None, "parser": parser,
             "page_kind": page_kind, "fetched_at": doc.fetched_at, "run_id": run_id,
         }])
-        return True
+        return added > 0
 
     def blob(self, sha256: str) -> bytes | None:
         return self.session.scalar(select(Blob.data).where(Blob.sha256 == sha256))
@@ -172,13 +163,23 @@ class Store:
 
     def find_story(self, identity: str) -> StoryRow | None:
         """The story known by ``identity``, as its own key or as an alias of another source."""
+        found = self._lookup(identity)
+        if found is None:
+            return None
+        return self.session.scalar(select(StoryRow).where(StoryRow.id == found.id)
+                                   .execution_options(populate_existing=True))
+
+    def _lookup(self, identity: str) -> Any:
+        """(id, uid, identity_hash, current_revision, removed_at) by own key or alias."""
         key = sha256_text(identity)
-        row = self.session.scalar(select(StoryRow).where(StoryRow.identity_hash == key))
-        if row is None:
-            row = self.session.scalar(select(StoryRow).join(
-                StoryAlias, StoryAlias.story_id == StoryRow.id
-            ).where(StoryAlias.identity_hash == key))
-        return row
+        cols = (StoryRow.id, StoryRow.uid, StoryRow.identity_hash, StoryRow.current_revision,
+                StoryRow.removed_at)
+        query = union_all(
+            select(*cols).where(StoryRow.identity_hash == key),
+            select(*cols).join(StoryAlias, StoryAlias.story_id == StoryRow.id)
+            .where(StoryAlias.identity_hash == key),
+        )
+        return self.session.connection().execute(query).first()
 
     def load_story(self, story: StoryRow, number: int | None = None) -> Story:
         revision = self.session.scalar(
@@ -201,101 +202,104 @@ class Store:
     def save_story(self, story: Story, identity: str, sighting: Sighting,
                    run_id: int | None = None, reason: str = "import",
                    record_sighting: bool = True) -> SaveResult:
+        """Store ``story`` under ``identity``: new, a new revision, or unchanged (no writes)."""
+        conn = self.session.connection()
         meta, texts = self._meta_and_texts(story)
         content_hash = sha256_text(canonical_json(meta))
-        row = self.find_story(identity)
-        print_ = None
+        row = self._lookup(identity)
+        print_: Fingerprint | None = None
         if row is None:
             print_ = fingerprint([c.text for c in story.chapters])
             row = self._exact_twin(print_, identity) if print_ else None
-        previous: Revision | None = None
+        previous_meta: dict[str, Any] | None = None
         if row is not None:
-            previous = self.session.scalar(
-                select(Revision).where(Revision.story_id == row.id,
-                                       Revision.number == row.current_revision)
-            )
+            previous = conn.execute(select(Revision.content_hash, Revision.meta).where(
+                Revision.story_id == row.id, Revision.number == row.current_revision)).first()
             same = previous is not None and previous.content_hash == content_hash
             if not same and row.identity_hash != sha256_text(identity):
                 # Another source's copy: the first source's metadata stands unless the
                 # text itself changed (an edit), so two sources never flip-flop revisions.
                 print_ = print_ or fingerprint([c.text for c in story.chapters])
-                stored = self.session.scalar(select(StoryFingerprint.text_hash).where(
-                    StoryFingerprint.story_id == row.id))
+                stored = conn.execute(select(StoryFingerprint.text_hash).where(
+                    StoryFingerprint.story_id == row.id)).scalar()
                 same = print_ is not None and stored == print_.text_hash
             if same:
                 if record_sighting:
                     self.add_sighting(row.id, sighting)
                 if row.removed_at is not None:
-                    row.removed_at = None
+                    conn.execute(update(table_of(StoryRow)).where(StoryRow.id == row.id)
+                                 .values(removed_at=None))
                     return SaveResult(UPDATED, row.id, row.uid, row.current_revision)
                 return SaveResult(UNCHANGED, row.id, row.uid, row.current_revision)
+            previous_meta = previous.meta if previous is not None else None
         stamp = now()
+        number = (row.current_revision if row is not None else 0) + 1
+        fields = {"current_revision": number, "title": story.title,
+                  "rating": story.rating.canonical, "updated_at": stamp, "removed_at": None}
         if row is None:
-            row = StoryRow(uid=story_uid(identity), identity_hash=sha256_text(identity),
-                           identity=identity, current_revision=0, created_at=stamp,
-                           updated_at=stamp)
-            self.session.add(row)
-            self.session.flush()
-        insert_ignore(self.session, table_of(Text_),
+            uid = story_uid(identity)
+            story_id = conn.execute(insert(table_of(StoryRow)).values(
+                uid=uid, identity_hash=sha256_text(identity), identity=identity,
+                created_at=stamp, **fields)).inserted_primary_key[0]  # type: ignore[index]
+        else:
+            uid, story_id = row.uid, row.id
+            conn.execute(update(table_of(StoryRow)).where(StoryRow.id == story_id)
+                         .values(**fields))
+        insert_ignore(conn, table_of(Text_),
                       [{"sha256": h, "text": t} for h, t in texts.items()])
-        number = row.current_revision + 1
-        revision_id = self.session.execute(  # type: ignore[attr-defined]
-            insert(table_of(Revision)).values(
-                story_id=row.id, number=number, content_hash=content_hash, meta=meta,
-                diff=diff_meta(previous.meta if previous else None, meta), reason=reason,
-                created_at=stamp, run_id=run_id,
-            )
-        ).inserted_primary_key[0]
+        revision_id = conn.execute(insert(table_of(Revision)).values(
+            story_id=story_id, number=number, content_hash=content_hash, meta=meta,
+            diff=diff_meta(previous_meta, meta), reason=reason, created_at=stamp, run_id=run_id,
+        )).inserted_primary_key[0]  # type: ignore[index]
         self._revision_rows(revision_id, story, meta)
-        row.current_revision = number
-        row.title = story.title
-        row.rating = story.rating.canonical
-        row.updated_at = stamp
-        row.removed_at = None
         if record_sighting:
-            self.add_sighting(row.id, sighting)
+            self.add_sighting(story_id, sighting, known_new=row is None)
         print_ = print_ or fingerprint([c.text for c in story.chapters])
         if print_ is not None:
-            self._remember_fingerprint(row.id, print_, link_near=number == 1)
-        return SaveResult(NEW if number == 1 else UPDATED, row.id, row.uid, number)
+            self._remember_fingerprint(story_id, print_, first=number == 1)
+        return SaveResult(NEW if number == 1 else UPDATED, story_id, uid, number)
 
     # -- cross-source identity ----------------------------------------------------------------
 
-    def _exact_twin(self, print_: Fingerprint, identity: str) -> StoryRow | None:
+    def _exact_twin(self, print_: Fingerprint, identity: str) -> Any:
         """A stored story with the same words; this identity becomes its alias."""
-        story_id = self.session.scalar(select(StoryFingerprint.story_id).where(
+        conn = self.session.connection()
+        story_id = conn.execute(select(StoryFingerprint.story_id).where(
             StoryFingerprint.text_hash == print_.text_hash).order_by(StoryFingerprint.story_id)
-            .limit(1))
+            .limit(1)).scalar()
         if story_id is None:
             return None
-        insert_ignore(self.session, table_of(StoryAlias), [{
+        insert_ignore(conn, table_of(StoryAlias), [{
             "identity_hash": sha256_text(identity), "story_id": story_id, "identity": identity,
             "reason": "same-text", "created_at": now()}])
-        return self.session.get(StoryRow, story_id)
+        return self._lookup(identity)
 
-    def _remember_fingerprint(self, story_id: int, print_: Fingerprint, link_near: bool,
+    def _remember_fingerprint(self, story_id: int, print_: Fingerprint, first: bool,
                               threshold: float = 0.7) -> None:
-        existing = self.session.get(StoryFingerprint, story_id)
-        if existing is None:
-            self.session.add(StoryFingerprint(story_id=story_id, text_hash=print_.text_hash,
-                                              signature=print_.signature, words=print_.words))
+        conn = self.session.connection()
+        values = {"text_hash": print_.text_hash, "signature": print_.signature,
+                  "words": print_.words}
+        exists = not first and conn.execute(select(StoryFingerprint.story_id).where(
+            StoryFingerprint.story_id == story_id)).first() is not None
+        if exists:
+            conn.execute(update(table_of(StoryFingerprint))
+                         .where(StoryFingerprint.story_id == story_id).values(**values))
         else:
-            existing.text_hash = print_.text_hash
-            existing.signature = print_.signature
-            existing.words = print_.words
+            conn.execute(insert(table_of(StoryFingerprint)).values(story_id=story_id, **values))
         bands = print_.bands()
-        if link_near:
-            candidates = self.session.scalars(select(StoryBand.story_id).where(
-                StoryBand.band.in_(bands), StoryBand.story_id != story_id).distinct()).all()
-            for other in candidates:
-                signature = self.session.scalar(select(StoryFingerprint.signature).where(
-                    StoryFingerprint.story_id == other))
-                score = similarity(print_.signature, signature) if signature else 0.0
-                if score >= threshold:
-                    insert_ignore(self.session, table_of(StoryLink), [{
-                        "story_id": story_id, "other_id": other, "kind": "near-duplicate",
-                        "score": score, "status": "open", "created_at": now()}])
-        insert_ignore(self.session, table_of(StoryBand),
+        if first:
+            # Near-duplicates are looked for once, when a story first arrives.
+            candidates = conn.execute(
+                select(StoryFingerprint.story_id, StoryFingerprint.signature).where(
+                    StoryFingerprint.story_id.in_(
+                        select(StoryBand.story_id).where(StoryBand.band.in_(bands))),
+                    StoryFingerprint.story_id != story_id)).all()
+            links = [{"story_id": story_id, "other_id": other, "kind": "near-duplicate",
+                      "score": score, "status": "open", "created_at": now()}
+                     for other, signature in candidates
+                     if (score := similarity(print_.signature, signature)) >= threshold]
+            insert_ignore(conn, table_of(StoryLink), links)
+        insert_ignore(conn, table_of(StoryBand),
                       [{"band": band, "story_id": story_id} for band in bands])
 
     def links(self, story_id: int) -> Sequence[StoryLink]:
@@ -317,8 +321,9 @@ class Store:
         return meta, texts
 
     def _revision_rows(self, revision_id: int, story: Story, meta: dict[str, Any]) -> None:
+        conn = self.session.connection()
         if meta["chapters"]:
-            self.session.execute(insert(table_of(ChapterRow)), [
+            conn.execute(insert(table_of(ChapterRow)), [
                 {"revision_id": revision_id, "position": c["position"], "title": c["title"],
                  "text_sha256": c["text_sha256"], "html_sha256": c["html_sha256"],
                  "word_count": c["word_count"]}
@@ -326,7 +331,7 @@ class Store:
             ])
         author_ids = list(dict.fromkeys(self._author_id(a.name, a.email) for a in story.authors))
         if author_ids:
-            self.session.execute(insert(table_of(RevisionAuthor)), [
+            conn.execute(insert(table_of(RevisionAuthor)), [
                 {"revision_id": revision_id, "author_id": aid, "position": i}
                 for i, aid in enumerate(author_ids)
             ])
@@ -334,12 +339,12 @@ class Store:
             self._tag_id(kind, raw, canonical) for kind, raw, canonical in tag_triples(story)
         ))
         if tag_ids:
-            self.session.execute(insert(table_of(RevisionTag)), [
+            conn.execute(insert(table_of(RevisionTag)), [
                 {"revision_id": revision_id, "tag_id": tid, "position": i}
                 for i, tid in enumerate(tag_ids)
             ])
         if story.quality_flags:
-            self.session.execute(insert(table_of(QualityFlagRow)), [
+            conn.execute(insert(table_of(QualityFlagRow)), [
                 {"revision_id": revision_id, "code": f.code, "detail": f.detail}
                 for f in story.quality_flags
             ])
@@ -348,9 +353,10 @@ class Store:
         key = sha256_text(f"{name.casefold()}\x00{(email or '').casefold()}")
         cached = self._author_ids.get(key)
         if cached is None:
-            insert_ignore(self.session, table_of(AuthorRow),
+            conn = self.session.connection()
+            insert_ignore(conn, table_of(AuthorRow),
                           [{"name": name, "email": email, "key_hash": key}])
-            cached = self.session.scalar(select(AuthorRow.id).where(AuthorRow.key_hash == key))
+            cached = conn.execute(select(AuthorRow.id).where(AuthorRow.key_hash == key)).scalar()
             assert cached is not None
             self._author_ids[key] = cached
         return cached
@@ -359,18 +365,21 @@ class Store:
         key = sha256_text(f"{raw}\x00{canonical}")
         cached = self._tag_ids.get((kind, key))
         if cached is None:
-            insert_ignore(self.session, table_of(Tag),
+            conn = self.session.connection()
+            insert_ignore(conn, table_of(Tag),
                           [{"type": kind, "raw": raw, "canonical": canonical, "key_hash": key}])
-            cached = self.session.scalar(
+            cached = conn.execute(
                 select(Tag.id).where(Tag.type == kind, Tag.key_hash == key)
-            )
+            ).scalar()
             assert cached is not None
             self._tag_ids[(kind, key)] = cached
         return cached
 
-    def add_sighting(self, story_id: int, sighting: Sighting) -> None:
+    def add_sighting(self, story_id: int, sighting: Sighting, known_new: bool = False) -> None:
+        """Record where the story was found; ``known_new`` skips the lookup for new stories."""
+        conn = self.session.connection()
         locator_hash = sha256_text(sighting.locator)
-        existing = self.session.execute(
+        existing = None if known_new else conn.execute(
             select(StorySource.id, StorySource.sha256, StorySource.removed_at).where(
                 StorySource.story_id == story_id,
                 StorySource.source_id == sighting.source_id,
@@ -378,14 +387,14 @@ class Store:
             )
         ).first()
         if existing is None:
-            self.session.execute(insert(table_of(StorySource)).values(
+            conn.execute(insert(table_of(StorySource)).values(
                 story_id=story_id, source_id=sighting.source_id, locator=sighting.locator,
                 locator_hash=locator_hash, url=sighting.url, path=sighting.path,
                 parser=sighting.parser, sha256=sighting.sha256,
                 fetched_at=sighting.fetched_at or now(),
             ))
         elif existing.sha256 != sighting.sha256 or existing.removed_at is not None:
-            self.session.execute(update(table_of(StorySource)).where(
+            conn.execute(update(table_of(StorySource)).where(
                 StorySource.id == existing.id
             ).values(sha256=sighting.sha256, fetched_at=sighting.fetched_at or now(),
                      parser=sighting.parser, removed_at=None))
