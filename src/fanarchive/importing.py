@@ -10,13 +10,13 @@ from pathlib import Path
 
 from fanarchive.config import Config
 from fanarchive.document import Document
-from fanarchive.errors import ItemError, UsageError
+from fanarchive.errors import ItemError
 from fanarchive.identity import story_identity
 from fanarchive.normalize import NormalizeContext, normalize_story
 from fanarchive.parsed import ParsedStory, QualityFlag
 from fanarchive.plugins import choose_parser, get_parser
 from fanarchive.progress import NoProgress, Progress
-from fanarchive.sources import count_location, iter_location
+from fanarchive.sources import locate
 from fanarchive.store.models import Run, Source
 from fanarchive.store.store import NEW, UNCHANGED, UPDATED, Sighting, Store
 from fanarchive.story import Chapter, Story
@@ -81,22 +81,21 @@ class Importer:
         """Import ``locations``. With ``full_scan`` (a sync of a registered source), stories of
         ``source`` that were not seen this time are tombstoned."""
         locations = list(locations)
-        for location in locations:
-            if "://" not in location and not Path(location).exists():
-                raise UsageError(f"{location}: no such file or folder")
+        kinds = [locate.classify(location) for location in locations]  # fails fast on typos
         started = time.monotonic()
         options = {"locations": locations, "parser": self.forced_parser,
                    "fandom": self.context.default_fandom}
         run = self.store.start_run(kind, source.id if source else None, options)
         report = ImportReport(run_id=run.id)
-        totals = [count_location(loc) for loc in locations]
+        totals = [locate.count(loc, self.config, kind) for loc, kind in zip(locations, kinds,
+                                                                             strict=True)]
         self.progress.start(None if None in totals else sum(t or 0 for t in totals), "Importing")
         try:
-            for location in locations:
+            for location, kind in zip(locations, kinds, strict=True):
                 src = source or self.store.ensure_source(
                     f"import:{_absolute(location)}", _absolute(location), kind="adhoc"
                 )
-                for item in iter_location(location, self.config):
+                for item in locate.open_location(location, self.config, kind):
                     self._item(item, src, run, report)
                     self.progress.advance(item.locator)
                     if self._pending >= self.batch_size:
