@@ -40,7 +40,9 @@ class CrawlUrl(Base):
     __tablename__ = "crawl_urls"
     __table_args__ = (
         UniqueConstraint("source_id", "url_hash", name="uq_crawl_urls_url"),
+        # Claiming walks the queue breadth first; the due index finds the next retry time.
         Index("ix_crawl_urls_queue", "source_id", "state", "depth", "id"),
+        Index("ix_crawl_urls_due", "source_id", "state", "next_attempt_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -10,6 +10,28 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+_STATEMENTS: dict[tuple[str, str], Any] = {}
+
+
+def _statement(dialect: str, table: Table) -> Any:
+    # Built once per table and dialect: constructing statements is a large share of the
+    # per-row cost on the import hot path.
+    key = (dialect, table.name)
+    stmt = _STATEMENTS.get(key)
+    if stmt is None:
+        if dialect == "postgresql":
+            stmt = pg_insert(table).on_conflict_do_nothing()
+        elif dialect in ("mysql", "mariadb"):
+            # INSERT IGNORE would also hide truncation errors; a no-op update only skips
+            # duplicates (and reports 0 affected rows for them).
+            base = mysql_insert(table)
+            pk = next(iter(table.primary_key.columns)).name
+            stmt = base.on_duplicate_key_update({pk: base.inserted[pk]})
+        else:
+            stmt = sqlite_insert(table).on_conflict_do_nothing()
+        _STATEMENTS[key] = stmt
+    return stmt
+
 
 def insert_ignore(session: Session | Connection, table: Table,
                   rows: list[dict[str, Any]]) -> int:
@@ -17,15 +39,5 @@ def insert_ignore(session: Session | Connection, table: Table,
     if not rows:
         return 0
     bind = session.get_bind() if isinstance(session, Session) else session
-    name = bind.dialect.name
-    if name == "postgresql":
-        result = session.execute(pg_insert(table).on_conflict_do_nothing(), rows)
-    elif name in ("mysql", "mariadb"):
-        # INSERT IGNORE would also hide truncation errors; a no-op update only skips duplicates
-        # (and reports 0 affected rows for them).
-        stmt = mysql_insert(table)
-        key = next(iter(table.primary_key.columns)).name
-        result = session.execute(stmt.on_duplicate_key_update({key: stmt.inserted[key]}), rows)
-    else:
-        result = session.execute(sqlite_insert(table).on_conflict_do_nothing(), rows)
+    result = session.execute(_statement(bind.dialect.name, table), rows)
     return int(getattr(result, "rowcount", 0) or 0)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, func, insert, select, union_all, update
+from sqlalchemy import Engine, bindparam, func, insert, select, union_all, update
 from sqlalchemy.orm import Session
 
 from fanarchive.document import Document
@@ -171,15 +171,8 @@ class Store:
 
     def _lookup(self, identity: str) -> Any:
         """(id, uid, identity_hash, current_revision, removed_at) by own key or alias."""
-        key = sha256_text(identity)
-        cols = (StoryRow.id, StoryRow.uid, StoryRow.identity_hash, StoryRow.current_revision,
-                StoryRow.removed_at)
-        query = union_all(
-            select(*cols).where(StoryRow.identity_hash == key),
-            select(*cols).join(StoryAlias, StoryAlias.story_id == StoryRow.id)
-            .where(StoryAlias.identity_hash == key),
-        )
-        return self.session.connection().execute(query).first()
+        return self.session.connection().execute(
+            _LOOKUP, {"key": sha256_text(identity)}).first()
 
     def load_story(self, story: StoryRow, number: int | None = None) -> Story:
         revision = self.session.scalar(
@@ -213,8 +206,8 @@ class Store:
             row = self._exact_twin(print_, identity) if print_ else None
         previous_meta: dict[str, Any] | None = None
         if row is not None:
-            previous = conn.execute(select(Revision.content_hash, Revision.meta).where(
-                Revision.story_id == row.id, Revision.number == row.current_revision)).first()
+            previous = conn.execute(_PREVIOUS, {"story": row.id,
+                                                "number": row.current_revision}).first()
             same = previous is not None and previous.content_hash == content_hash
             if not same and row.identity_hash != sha256_text(identity):
                 # Another source's copy: the first source's metadata stands unless the
@@ -379,13 +372,8 @@ class Store:
         """Record where the story was found; ``known_new`` skips the lookup for new stories."""
         conn = self.session.connection()
         locator_hash = sha256_text(sighting.locator)
-        existing = None if known_new else conn.execute(
-            select(StorySource.id, StorySource.sha256, StorySource.removed_at).where(
-                StorySource.story_id == story_id,
-                StorySource.source_id == sighting.source_id,
-                StorySource.locator_hash == locator_hash,
-            )
-        ).first()
+        existing = None if known_new else conn.execute(_SIGHTING, {
+            "story": story_id, "source": sighting.source_id, "locator": locator_hash}).first()
         if existing is None:
             conn.execute(insert(table_of(StorySource)).values(
                 story_id=story_id, source_id=sighting.source_id, locator=sighting.locator,
@@ -480,6 +468,22 @@ class Store:
 
     def count(self, model: Any) -> int:
         return int(self.session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+_LOOKUP_COLUMNS = (StoryRow.id, StoryRow.uid, StoryRow.identity_hash, StoryRow.current_revision,
+                   StoryRow.removed_at)
+_LOOKUP = union_all(
+    select(*_LOOKUP_COLUMNS).where(StoryRow.identity_hash == bindparam("key")),
+    select(*_LOOKUP_COLUMNS).join(StoryAlias, StoryAlias.story_id == StoryRow.id)
+    .where(StoryAlias.identity_hash == bindparam("key")),
+)
+_PREVIOUS = select(Revision.content_hash, Revision.meta).where(
+    Revision.story_id == bindparam("story"), Revision.number == bindparam("number"))
+_SIGHTING = select(StorySource.id, StorySource.sha256, StorySource.removed_at).where(
+    StorySource.story_id == bindparam("story"),
+    StorySource.source_id == bindparam("source"),
+    StorySource.locator_hash == bindparam("locator"),
+)
 
 
 def tag_triples(story: Story) -> list[tuple[str, str, str]]:
