@@ -12,6 +12,8 @@ from fanarchive.config import Config, load_config
 from fanarchive.store.store import Store
 from tests.databases import fresh_database
 
+pytest_plugins = ["tests.sites.fixtures"]
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 SAMPLE = ROOT / "sample"

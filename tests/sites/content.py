@@ -148,6 +148,9 @@ class ArchiveModel:
     stories: dict[int, Story]
     now: datetime = EPOCH
     next_chapid: int = 1
+    # Bumped by every mutation; sites key their render caches on it. Mutate only through the
+    # methods below, or call touch(), so cached pages never go stale.
+    version: int = 0
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
     @classmethod
@@ -266,6 +269,12 @@ class ArchiveModel:
     def _tick(self, story: Story) -> None:
         self.now += timedelta(days=1)
         story.modified = self.now
+        self.version += 1
+
+    def touch(self, sid: int) -> None:
+        """Record a change made by assigning to model objects directly."""
+        with self.lock:
+            self._tick(self.stories[sid])
 
     def edit_chapter(self, sid: int, number: int, new_text: str) -> Chapter:
         """Replace a chapter's text (paragraphs split on blank lines).

@@ -6,6 +6,7 @@ import html
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 from urllib.parse import quote
 
 _TAG = re.compile(r"<[^>]+>")
@@ -24,6 +25,7 @@ def esc_text(text: str) -> str:
     return html.escape(text, quote=False)
 
 
+@lru_cache(maxsize=65536)  # pure, and word counts re-derive it for every page render
 def html_to_text(fragment: str) -> str:
     """Plain text of a fragment this package generated (not a general HTML-to-text converter).
 
@@ -37,9 +39,14 @@ def html_to_text(fragment: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
+_LIGATURES = str.maketrans({"Æ": "AE", "æ": "ae", "Œ": "OE", "œ": "oe", "ß": "ss", "Ø": "O",
+                            "ø": "o"})
+
+
 def slugify(text: str) -> str:
     """ASCII file-name slug, the way old archive scripts named files."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
+    ascii_text = decomposed.encode("ascii", "ignore").decode("ascii")
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
     return slug or "untitled"
 

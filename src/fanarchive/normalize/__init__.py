@@ -2,26 +2,27 @@
 
 Parsers report what they found; everything that needs site-independent knowledge (rating
 scales, fandom and pairing maps, author forms, damage detection) happens here, driven by config.
+Chapter text is kept exactly as the parser gave it: decoding repairs happened earlier, in
+:func:`fanarchive.normalize.encoding.decode_bytes`, and damage is only flagged, never fixed.
 """
 
 from __future__ import annotations
 
-import html
-import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from functools import cached_property
+from typing import Any
 
 from fanarchive.config import Config
 from fanarchive.normalize.authors import parse_authors
-from fanarchive.normalize.damage import find_joined_words
+from fanarchive.normalize.damage import joined_words_in
 from fanarchive.normalize.fandoms import FandomMap
+from fanarchive.normalize.fields import parse_date, parse_language, parse_series, parse_status
 from fanarchive.normalize.ratings import map_rating
-from fanarchive.normalize.text import one_line, split_list, word_count
+from fanarchive.normalize.text import clean_header, count_words, one_line, split_list, tokens
 from fanarchive.parsed import ParsedStory, QualityFlag
-from fanarchive.story import Chapter, Series, Story
+from fanarchive.story import Chapter, Story
 
-__all__ = ["NormalizeContext", "normalize_story"]
+__all__ = ["NormalizeContext", "merge_flags", "normalize_story"]
 
 
 @dataclass
@@ -34,121 +35,92 @@ class NormalizeContext:
     def fandom_map(self) -> FandomMap:
         return FandomMap(self.config.section("fandoms"))
 
-
-_STATUS = {
-    "complete": "complete",
-    "completed": "complete",
-    "yes": "complete",
-    "finished": "complete",
-    "wip": "in-progress",
-    "in progress": "in-progress",
-    "in-progress": "in-progress",
-    "incomplete": "in-progress",
-    "no": "in-progress",
-    "ongoing": "in-progress",
-    "unfinished": "in-progress",
-}
-
-
-def _status(raw: str | None) -> str | None:
-    if not raw:
-        return None
-    return _STATUS.get(raw.strip().lower().rstrip("."))
-
-
-def _iso_date(raw: str | None) -> str | None:
-    """An ISO date when the value is unambiguous; otherwise None (the raw header is kept)."""
-    if not raw:
-        return None
-    raw = raw.strip()
-    for fmt in ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%B %d %Y", "%B %d, %Y",
-                "%d %B %Y", "%b %d %Y", "%b %d, %Y", "%d %b %Y", "%Y/%m/%d"):
-        try:
-            return datetime.strptime(raw, fmt).date().isoformat()
-        except ValueError:
-            continue
-    try:
-        return date.fromisoformat(raw[:10]).isoformat()
-    except ValueError:
-        return None
-
-
-def _series(parsed: ParsedStory) -> Series | None:
-    title = one_line(parsed.field_text("series"))
-    if not title or title.lower() in ("none", "n/a"):
-        return None
-    match = re.search(r"\s*[,(\-]?\s*(?:part|#)\s*(\d+)(?:\s*(?:/|of)\s*(\d+))?\)?\s*$", title, re.I)
-    if match:
-        return Series(title[: match.start()].strip(), int(match.group(1)),
-                      int(match.group(2)) if match.group(2) else None)
-    return Series(title)
-
-
-def _clean(value: str | None) -> str | None:
-    value = one_line(value)
-    if value is None:
-        return None
-    if "&" in value and re.search(r"&(#\d+|#x[0-9a-f]+|[a-z]+\d*);", value, re.I):
-        value = html.unescape(value)
-    return value
+    @cached_property
+    def damage_settings(self) -> tuple[float, int]:
+        """(joined-word Zipf threshold, examples per flag) from ``[fanarchive.damage]``."""
+        damage: dict[str, Any] = self.config.section("fanarchive").get("damage", {})
+        return (float(damage.get("joined_word_min_zipf", 5.0)),
+                int(damage.get("max_examples", 8)))
 
 
 def normalize_story(parsed: ParsedStory, ctx: NormalizeContext) -> Story:
     f = parsed.field_text
-    flags = list(parsed.flags)
     fm = ctx.fandom_map
     fandoms = fm.fandoms(parsed.fields.get("fandoms"))
     if not fandoms and ctx.default_fandom:
-        fandoms = [fm.canonical_fandom(ctx.default_fandom)]
-    chapters: list[Chapter] = []
-    for i, ch in enumerate(parsed.chapters, start=1):
-        chapters.append(
-            Chapter(
-                position=ch.position or i,
-                title=_clean(ch.title),
-                text=ch.text,
-                html=ch.html,
-                notes=ch.notes,
-                end_notes=ch.end_notes,
-                word_count=word_count(ch.text),
-            )
-        )
-    chapters.sort(key=lambda c: c.position)
-    damage_cfg = ctx.config.section("fanarchive").get("damage", {})
-    joined: list[str] = []
-    for ch in chapters:
-        joined += find_joined_words(
-            ch.text,
-            min_zipf=float(damage_cfg.get("joined_word_min_zipf", 5.0)),
-            limit=int(damage_cfg.get("max_examples", 8)),
-        )
-    if joined:
-        flags.append(QualityFlag("punctuation-lost", "words joined where punctuation was lost: "
-                                 + ", ".join(dict.fromkeys(joined))))
+        fandoms = fm.fandoms(ctx.default_fandom)
+    chapters, damage = _chapters(parsed, ctx)
+    flags = list(parsed.flags)
+    if damage:
+        flags.append(damage)
     return Story(
-        title=_clean(f("title")),
+        title=clean_header(f("title")),
         authors=parse_authors(parsed.fields.get("authors"), f("email")),
         rating=map_rating(one_line(f("rating")), ctx.config.section("ratings")),
         fandoms=fandoms,
         relationships=fm.relationships(parsed.fields.get("relationships"), fandoms),
-        characters=split_list(parsed.fields.get("characters")),
+        characters=fm.characters(parsed.fields.get("characters"), fandoms),
         warnings=split_list(parsed.fields.get("warnings")),
         categories=split_list(parsed.fields.get("categories")),
         tags=split_list(parsed.fields.get("tags")),
-        summary=_clean(f("summary")),
-        notes=_clean(f("notes")),
-        disclaimer=_clean(f("disclaimer")),
+        summary=clean_header(f("summary")),
+        notes=clean_header(f("notes")),
+        disclaimer=clean_header(f("disclaimer")),
         epigraph=parsed.epigraph,
-        series=_series(parsed),
-        language=one_line(f("language")),
-        status=_status(f("status")),
-        published=_iso_date(f("published")),
-        updated=_iso_date(f("updated")),
+        series=parse_series(f("series"), parsed.part, parsed.part_of),
+        language=parse_language(f("language")),
+        status=parse_status(f("status")),
+        published=parse_date(f("published")),
+        updated=parse_date(f("updated")),
         chapters=chapters,
-        quality_flags=_dedupe(flags),
+        quality_flags=merge_flags(flags),
         raw_headers=dict(parsed.raw_headers),
     )
 
 
-def _dedupe(flags: list[QualityFlag]) -> list[QualityFlag]:
-    return list(dict.fromkeys(flags))
+def _chapters(
+    parsed: ParsedStory, ctx: NormalizeContext
+) -> tuple[list[Chapter], QualityFlag | None]:
+    """Chapters in order with word counts, and a punctuation-lost flag if words ran together."""
+    min_zipf, limit = ctx.damage_settings
+    chapters: list[Chapter] = []
+    joined: list[str] = []
+    for i, ch in enumerate(parsed.chapters, start=1):
+        toks = tokens(ch.text)  # one split serves the word count and the damage check
+        for word in joined_words_in(toks, min_zipf, limit) if len(joined) < limit else ():
+            if word not in joined:
+                joined.append(word)
+        chapters.append(
+            Chapter(
+                position=ch.position or i,
+                title=clean_header(ch.title),
+                text=ch.text,
+                html=ch.html,
+                notes=ch.notes,
+                end_notes=ch.end_notes,
+                word_count=count_words(toks),
+            )
+        )
+    chapters.sort(key=lambda c: c.position)
+    flag = None
+    if joined:
+        flag = QualityFlag("punctuation-lost",
+                           "words run together where punctuation was lost: "
+                           + ", ".join(joined[:limit]))
+    return chapters, flag
+
+
+def merge_flags(flags: list[QualityFlag]) -> list[QualityFlag]:
+    """One flag per code, in first-seen order; distinct details are joined with "; "."""
+    details: dict[str, list[str]] = {}
+    for flag in flags:
+        seen = details.setdefault(flag.code, [])
+        if flag.detail and flag.detail not in seen:
+            seen.append(flag.detail)
+    out = []
+    for code, texts in details.items():
+        detail = "; ".join(texts)
+        if len(detail) > 500:
+            detail = detail[:499] + "…"
+        out.append(QualityFlag(code, detail))
+    return out

@@ -30,14 +30,16 @@ def classify(location: str) -> str:
     if path.is_file():
         if lowered.endswith((".sql", ".sql.gz", ".sql.bz2", ".sql.xz")):
             return DUMP
-        if path.name == AA_DATABASE:
+        if path.name.lower() == AA_DATABASE.lower():
             return AUTOMATED_ARCHIVE
         from fanarchive.sources.warc import looks_like_warc
 
         if looks_like_warc(path):
             return WARC
         return FILES
-    if (path / AA_DATABASE).is_file():
+    from fanarchive.sources.automated_archive import looks_like_automated_archive
+
+    if looks_like_automated_archive(path):
         return AUTOMATED_ARCHIVE
     from fanarchive.sources.mirror import detect_mirror
 
@@ -63,11 +65,9 @@ def open_location(location: str, config: Config,
 
         yield from iter_mirror_documents(location, config)
     elif kind == AUTOMATED_ARCHIVE:
-        from fanarchive.sources.automated_archive import iter_archive_documents
+        from fanarchive.sources.automated_archive import iter_automated_archive_documents
 
-        target = Path(location)
-        yield from iter_archive_documents(target if target.is_file() else target / AA_DATABASE,
-                                          config)
+        yield from iter_automated_archive_documents(location, config)
     elif kind == WEB:
         raise UsageError(f"{location}: web locations are crawled, not opened as files")
     else:

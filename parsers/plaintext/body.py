@@ -1,0 +1,188 @@
+"""The story text under the headers: paragraphs, signatures, list footers, chapter headings.
+
+Everything here runs over the whole body, so each step is one C-level pass (split, find) or
+looks only at the tail; no per-line regex over the prose.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from fanarchive_parsers.plaintext.headers import is_separator
+from fanarchive_parsers.plaintext.parts import parse_part_value
+
+# Blank lines, also ones holding only spaces; starts with a literal so the split stays fast.
+_BLANK_LINES = re.compile(r"\n(?:[ \t\u00a0\u3000]*\n)+")
+
+# Mailing-list and webmail advertising appended under a post, as found in the lower-cased tail.
+_FOOTER_MARKERS = (
+    "do you yahoo!?", "yahoo! groups sponsor", "yahoo! groups links", "to unsubscribe",
+    "your use of yahoo! groups", "@yahoogroups.com", "http://mail.yahoo.com",
+    "get your free download of msn", "msn hotmail", "http://www.hotmail.com",
+    "http://join.msn.com", "post sent from",
+)
+_FOOTER_WORDS = ("yahoo", "msn", "hotmail", "unsubscribe", "sent from")  # one of them in each
+_MAX_FOOTER_LINE = 140
+_UNWRAPPED = 90  # hard-wrapped text never has lines this long: each such line is a paragraph
+_TAIL_CHARS = 4000
+_MAX_FOOTER_LINES = 30
+_MAX_SIGNATURE_LINES = 12
+
+
+def paragraphs(body: str) -> list[str]:
+    """Paragraphs with their inner line breaks, trimmed, blank runs collapsed."""
+    if "\f" in body or "\v" in body:
+        body = body.replace("\f", "\n\n").replace("\v", "\n")
+    out: list[str] = []
+    for para in _BLANK_LINES.split(body):
+        para = para.strip()
+        if not para:
+            continue
+        if "\n" not in para:
+            out.append(para)
+            continue
+        out += _unjoin([line.rstrip() for line in para.split("\n")])
+    return out
+
+
+def _unjoin(lines: list[str]) -> list[str]:
+    """Split a "paragraph" that is really several, in files without blank lines between them.
+
+    One paragraph per line (lines far longer than any hard wrap), or hard-wrapped text whose
+    paragraphs start with an indent. Verse and ordinary wrapped prose stay as they are.
+    """
+    if sum(len(line) > _UNWRAPPED for line in lines) * 2 >= len(lines):
+        return [line.strip() for line in lines if line.strip()]
+    longest = max(len(line) for line in lines)
+    indented = [i for i, line in enumerate(lines) if i and line[:1] in (" ", "\t")]
+    if longest >= 60 and len(indented) >= 2 and len(indented) * 5 < len(lines) * 3:
+        out: list[str] = []
+        start = 0
+        for i in [*indented, len(lines)]:
+            chunk = "\n".join(line.strip() for line in lines[start:i])
+            if chunk:
+                out.append(chunk)
+            start = i
+        return out
+    return ["\n".join(lines)]
+
+
+@dataclass
+class Tail:
+    """What came off the end of the body."""
+
+    body: str
+    signature: str | None = None
+    footer: str | None = None
+
+
+def strip_tail(body: str) -> Tail:
+    """Remove list footers and a ``-- `` signature from the end of a posting."""
+    body = body.rstrip()
+    body, footer = _cut_footer(body)
+    body, signature = _cut_signature(body)
+    if signature is not None and footer is None:
+        body, footer = _cut_footer(body)  # a footer above the signature
+    return Tail(body, signature, footer)
+
+
+def _cut_footer(body: str) -> tuple[str, str | None]:
+    start = max(0, len(body) - _TAIL_CHARS)
+    tail = body[start:].lower()
+    if not any(word in tail for word in _FOOTER_WORDS):
+        return body, None
+    found = [at for at in map(tail.find, _FOOTER_MARKERS) if at >= 0]
+    if not found:
+        return body, None
+    at = min(found)
+    line_start = tail.rfind("\n", 0, at) + 1
+    line_end = tail.find("\n", at)
+    if (at - line_start > 40 or (line_end if line_end >= 0 else len(tail)) - line_start
+            > _MAX_FOOTER_LINE or tail.count("\n", line_start) > _MAX_FOOTER_LINES):
+        return body, None
+    head = body[: start + line_start].rstrip()
+    # Take the rule line ("_____", "-----") that introduces the footer with it.
+    last_nl = head.rfind("\n")
+    if is_separator(head[last_nl + 1 :].strip()):
+        head = head[: max(last_nl, 0)].rstrip()
+    return head, body[len(head) :].strip()
+
+
+def _cut_signature(body: str) -> tuple[str, str | None]:
+    """``-- `` on its own line; a bare ``--`` only when an address or link follows it."""
+    start = max(0, len(body) - _TAIL_CHARS)
+    for delimiter, needs_address in (("\n-- \n", False), ("\n--\n", True)):
+        at = body.rfind(delimiter, start)
+        if at < 0:
+            continue
+        signature = body[at + len(delimiter) :].strip()
+        if not signature or signature.count("\n") >= _MAX_SIGNATURE_LINES:
+            continue
+        if needs_address and not any(m in signature for m in ("@", "http", "www.")):
+            continue
+        return body[:at].rstrip(), signature
+    return body, None
+
+
+_HEADING = re.compile(
+    r"(?P<kw>chapter|part|book)\s+(?P<n>\d{1,3}|[ivxlc]{1,7}|one|two|three|four|five|six|seven"
+    r"|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen"
+    r"|nineteen|twenty)\b\s*(?:[:.\-–—]\s*\S.{0,70})?|(?P<edge>prologue|epilogue)\b.{0,70}",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class Section:
+    title: str | None
+    paragraphs: list[str]
+
+
+def split_chapters(paras: list[str]) -> list[Section]:
+    """Split on "Chapter 1" / "Part Two" headings, only when the text clearly is so divided.
+
+    The text must open with a heading, every heading must stand alone as a paragraph, use one
+    keyword and count up by one from 1 (a prologue first and an epilogue last are allowed).
+    Anything less and the text stays one chapter with its headings in it.
+    """
+    headings: list[int] = []
+    keyword: str | None = None
+    expected = 1
+    ended = False  # an epilogue was seen: nothing numbered may follow
+    for i, para in enumerate(paras):
+        if len(para) > 80 or "\n" in para or para[:1] not in "CcPpBbEe":
+            continue
+        match = _HEADING.fullmatch(para)
+        if match is None:
+            continue
+        if match["edge"]:
+            if ended or (match["edge"].lower() == "prologue" and headings):
+                return [Section(None, paras)]
+            ended = match["edge"].lower() == "epilogue"
+            headings.append(i)
+            continue
+        number, _ = parse_part_value(match["n"])
+        kw = match["kw"].lower()
+        if ended or number != expected or (keyword is not None and kw != keyword):
+            return [Section(None, paras)]
+        keyword = kw
+        expected += 1
+        headings.append(i)
+    if expected < 3 or not headings or headings[0] != 0:
+        return [Section(None, paras)]
+    sections = []
+    for k, start in enumerate(headings):
+        stop = headings[k + 1] if k + 1 < len(headings) else len(paras)
+        sections.append(Section(paras[start], trim_separators(paras[start + 1 : stop])))
+    return sections
+
+
+def trim_separators(paras: list[str]) -> list[str]:
+    """Rules at the start or end of a chapter are framing, not scene breaks."""
+    start, stop = 0, len(paras)
+    while start < stop and is_separator(paras[start]):
+        start += 1
+    while stop > start and is_separator(paras[stop - 1]):
+        stop -= 1
+    return paras[start:stop]
