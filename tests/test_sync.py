@@ -127,3 +127,42 @@ def test_source_cli_round_trip(sqlite_url: str, folder: Path, capsys) -> None:
     assert "0 3 * * *" in shown and "Due South" in shown and "delay" in shown
     assert main(["--db", sqlite_url, "source", "remove", "s1"]) == 0
     assert main(["--db", sqlite_url, "source", "show", "s1"]) == 1
+
+
+def test_scheduler_catches_up_reloads_and_stops_on_sigterm(sqlite_url: str, folder: Path,
+                                                          tmp_path: Path) -> None:
+    import os
+    import signal
+    import time
+
+    from sqlalchemy import create_engine, text
+
+    assert main(["--db", sqlite_url, "source", "add", "nightly", str(folder),
+                 "--schedule", "0 3 * * *"]) == 0
+    log = (tmp_path / "scheduler.log").open("w+")
+    proc = subprocess.Popen([sys.executable, "-m", "fanarchive", "--db", sqlite_url,
+                             "scheduler", "--reload-every", "1"], stdout=log, stderr=log)
+    engine = create_engine(sqlite_url)
+    try:
+        deadline = time.monotonic() + 60
+        runs = 0
+        while time.monotonic() < deadline and not runs:
+            with engine.connect() as conn:
+                runs = conn.execute(text("select count(*) from runs where kind='sync' "
+                                         "and status='finished'")).scalar_one()
+            time.sleep(0.3)
+        assert runs == 1, "the never-run source should have been caught up once at start"
+        # A source added while the daemon runs is picked up without a restart.
+        assert main(["--db", sqlite_url, "source", "add", "later", str(folder),
+                     "--schedule", "15 4 * * *"]) == 0
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and "scheduled later" not in Path(log.name).read_text():
+            time.sleep(0.3)
+        assert "scheduled later" in Path(log.name).read_text()
+        os.kill(proc.pid, signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+        assert "Scheduler stopped" in Path(log.name).read_text()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        engine.dispose()

@@ -118,6 +118,7 @@ def scheduler(
         help="Seconds between re-reading schedules from the database.")] = 30.0,
 ) -> None:
     """Run the schedules in the foreground (the nightly-import daemon). Stop with SIGTERM."""
+    import logging
     import signal
     import threading
 
@@ -125,10 +126,19 @@ def scheduler(
 
     state = _state(ctx)
     state.store()  # migrate and fail early when the database is unreachable
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     done = threading.Event()
 
     def report(name: str, result: object) -> None:
-        out.print(f"{name}: {result}")
+        from fanarchive.importing import ImportReport
+
+        if isinstance(result, ImportReport):
+            out.print(f"{name}: {result.new} new, {result.updated} updated, {result.unchanged} "
+                      f"unchanged, {result.removed} removed, {result.failed} failed "
+                      f"(run #{result.run_id}{', interrupted' if result.interrupted else ''})")
+        else:
+            out.print(f"{name}: {result}")
 
     daemon = SyncScheduler(state.db_url, state.config, reload_every=reload_every,
                            on_report=report)

@@ -96,6 +96,7 @@ class SyncScheduler:
         for name in set(self._signatures) - set(wanted):
             self.scheduler.remove_job(f"sync:{name}")
             del self._signatures[name]
+            log.info("unscheduled %s", name)
         for name, source in wanted.items():
             signature = f"{source.schedule}|{self.timezone}"
             trigger = CronTrigger.from_crontab(str(source.schedule), timezone=self.timezone)
@@ -103,6 +104,7 @@ class SyncScheduler:
                 self.scheduler.add_job(self._run, trigger, args=[name], id=f"sync:{name}",
                                        name=f"sync {name}", replace_existing=True)
                 self._signatures[name] = signature
+                log.info("scheduled %s: %s (%s)", name, source.schedule, self.timezone)
             if catch_up and missed_since(trigger, last_run_start(store, source.id), now):
                 log.info("source %s missed a scheduled run while stopped: running it now", name)
                 self.scheduler.add_job(self._run, args=[name], id=f"catchup:{name}",
