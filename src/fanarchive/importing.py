@@ -132,8 +132,9 @@ class Importer:
         report.documents += 1
         choice = choose_parser(doc, self.forced_parser)
         parser_name = choice[0].name if choice else None
-        with self.store.session.begin_nested():
-            self.store.save_document(doc, source.id, run.id, parser=parser_name)
+        # Raw bytes first, outside the story's savepoint: a story that fails to store must
+        # still leave its original behind.
+        self.store.save_document(doc, source.id, run.id, parser=parser_name)
         self._pending += 1
         if choice is None:
             self._fail(run, report, doc.locator, "parse", "unrecognized",

@@ -231,16 +231,15 @@ class Store:
                   "rating": story.rating.canonical, "updated_at": stamp, "removed_at": None}
         if row is None:
             uid = story_uid(identity)
-            story_id = conn.execute(insert(table_of(StoryRow)).values(
+            story_id = conn.execute(_insert(StoryRow), dict(
                 uid=uid, identity_hash=sha256_text(identity), identity=identity,
                 created_at=stamp, **fields)).inserted_primary_key[0]  # type: ignore[index]
         else:
             uid, story_id = row.uid, row.id
-            conn.execute(update(table_of(StoryRow)).where(StoryRow.id == story_id)
-                         .values(**fields))
+            conn.execute(_UPDATE_STORY, {"story": story_id, **fields})
         insert_ignore(conn, table_of(Text_),
                       [{"sha256": h, "text": t} for h, t in texts.items()])
-        revision_id = conn.execute(insert(table_of(Revision)).values(
+        revision_id = conn.execute(_insert(Revision), dict(
             story_id=story_id, number=number, content_hash=content_hash, meta=meta,
             diff=diff_meta(previous_meta, meta), reason=reason, created_at=stamp, run_id=run_id,
         )).inserted_primary_key[0]  # type: ignore[index]
@@ -278,7 +277,7 @@ class Store:
             conn.execute(update(table_of(StoryFingerprint))
                          .where(StoryFingerprint.story_id == story_id).values(**values))
         else:
-            conn.execute(insert(table_of(StoryFingerprint)).values(story_id=story_id, **values))
+            conn.execute(_insert(StoryFingerprint), {"story_id": story_id, **values})
         bands = print_.bands()
         if first:
             # Near-duplicates are looked for once, when a story first arrives.
@@ -316,7 +315,7 @@ class Store:
     def _revision_rows(self, revision_id: int, story: Story, meta: dict[str, Any]) -> None:
         conn = self.session.connection()
         if meta["chapters"]:
-            conn.execute(insert(table_of(ChapterRow)), [
+            conn.execute(_insert(ChapterRow), [
                 {"revision_id": revision_id, "position": c["position"], "title": c["title"],
                  "text_sha256": c["text_sha256"], "html_sha256": c["html_sha256"],
                  "word_count": c["word_count"]}
@@ -324,7 +323,7 @@ class Store:
             ])
         author_ids = list(dict.fromkeys(self._author_id(a.name, a.email) for a in story.authors))
         if author_ids:
-            conn.execute(insert(table_of(RevisionAuthor)), [
+            conn.execute(_insert(RevisionAuthor), [
                 {"revision_id": revision_id, "author_id": aid, "position": i}
                 for i, aid in enumerate(author_ids)
             ])
@@ -332,12 +331,12 @@ class Store:
             self._tag_id(kind, raw, canonical) for kind, raw, canonical in tag_triples(story)
         ))
         if tag_ids:
-            conn.execute(insert(table_of(RevisionTag)), [
+            conn.execute(_insert(RevisionTag), [
                 {"revision_id": revision_id, "tag_id": tid, "position": i}
                 for i, tid in enumerate(tag_ids)
             ])
         if story.quality_flags:
-            conn.execute(insert(table_of(QualityFlagRow)), [
+            conn.execute(_insert(QualityFlagRow), [
                 {"revision_id": revision_id, "code": f.code, "detail": f.detail}
                 for f in story.quality_flags
             ])
@@ -375,7 +374,7 @@ class Store:
         existing = None if known_new else conn.execute(_SIGHTING, {
             "story": story_id, "source": sighting.source_id, "locator": locator_hash}).first()
         if existing is None:
-            conn.execute(insert(table_of(StorySource)).values(
+            conn.execute(_insert(StorySource), dict(
                 story_id=story_id, source_id=sighting.source_id, locator=sighting.locator,
                 locator_hash=locator_hash, url=sighting.url, path=sighting.path,
                 parser=sighting.parser, sha256=sighting.sha256,
@@ -470,6 +469,21 @@ class Store:
         return int(self.session.scalar(select(func.count()).select_from(model)) or 0)
 
 
+_INSERTS: dict[str, Any] = {}
+
+
+def _insert(model: Any) -> Any:
+    """A plain INSERT for ``model``, built once (building statements is costly per row)."""
+    stmt = _INSERTS.get(model.__tablename__)
+    if stmt is None:
+        stmt = _INSERTS[model.__tablename__] = insert(table_of(model))
+    return stmt
+
+
+_UPDATE_STORY = update(table_of(StoryRow)).where(StoryRow.id == bindparam("story")).values(
+    current_revision=bindparam("current_revision"), title=bindparam("title"),
+    rating=bindparam("rating"), updated_at=bindparam("updated_at"),
+    removed_at=bindparam("removed_at"))
 _LOOKUP_COLUMNS = (StoryRow.id, StoryRow.uid, StoryRow.identity_hash, StoryRow.current_revision,
                    StoryRow.removed_at)
 _LOOKUP = union_all(
