@@ -34,6 +34,9 @@ def test_round_trip_renames_tags_and_survives_reimport(store: Store, config: Con
     out = tmp_path / "tags.csv"
     assert export_tags(store, out) > 0
     rows = _rows(out)
+    # What was written stays beside its canonical form, so a wrangler sees both.
+    assert {"type": "relationship", "raw": "B/S", "current_canonical": "Buffy Summers/Spike",
+            "canonical": "Buffy Summers/Spike", "count": "1"} in rows
     before = {r["title"]: r for r in iter_records(store, ExportOptions())}
     [due_south] = before["Cold Light"]["fandoms"]
     fandom_rows = [r for r in rows if r["type"] == "fandom"]

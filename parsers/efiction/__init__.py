@@ -11,8 +11,9 @@ What one eFiction page can be, and what comes back (``ParseResult.page_kind``):
   author, series and home pages. ``links`` holds what to fetch next; ``stories`` holds
   metadata-only stubs (no chapters) for each story the page describes, so a source can fill in
   what the printer view lacks (most skins print no rating there).
-* ``gate``: the age-consent/warning interstitial. ``links[0]`` is the "Continue" URL; the stub's
-  ``raw_headers["Gate"]`` and a ``gate`` flag say which kind ("age-consent" or "warning").
+* ``gate``: the age-consent/warning interstitial. ``links[0]`` is the "Continue" URL (no links
+  at all when the skin offers only a form); the stub's ``raw_headers["Gate"]`` and a ``gate``
+  flag say which kind ("age-consent" or "warning").
 * ``login``, ``error``, ``challenge``, ``maintenance``: access pages, no stories.
 
 Requests per story: where the site offers the printer view (its print icon is on the page),
@@ -117,6 +118,9 @@ STORY_LABELS = frozenset({"summary", "rated", "categories", "characters", "compl
                           "word count", "published", "updated", "series", "chapters"})
 # Classes of the div holding a story's label run, in the skins seen so far.
 METADATA_CLASSES = ("infobox", "listbox", "content", "storyinfo")
+# The interstitial's words where a skin shows no consent link (eFiction's _AGECHECK et al.).
+GATE_WORDS = re.compile(r"age consent required|you must be (?:of legal age|18|21|an adult|over "
+                        r"18)|confirm (?:that )?you are (?:18|an adult|of legal age)", re.I)
 AGE_WORDS = re.compile(r"\b(?:age|ages|18|21|adults?|older|legal|mature|consent)\b", re.I)
 
 
@@ -169,6 +173,10 @@ class _EfictionPage:
         blocks = find_blocks(self.body)
         texts = [b for b in blocks if b.kind == "text"]
         has_text = any(inline_text(b.el) for b in texts)
+        if not has_text and self.sid is not None:
+            gate = self._unboxed_gate()
+            if gate is not None:
+                return gate
         access = classify_access(self.document, self.page, has_content=has_text)
         if access is not None:
             return self._access(access.kind, access.reason)
@@ -232,7 +240,24 @@ class _EfictionPage:
                 return self._gate_result(clean_url(url), kind, message)
         return None
 
-    def _gate_result(self, consent: str, kind: str, message: str) -> ParseResult:
+    def _unboxed_gate(self) -> ParseResult | None:
+        """Skins that drop the message box: a consent link to this story, or the gate's words
+        with no link at all (a form the archivist has to pass by hand)."""
+        for url, a in hrefs(self.page):
+            query = query_of(url)
+            if sid_of(url) == self.sid and ("warning" in query or "ageconsent" in query):
+                parent = a.getparent()
+                message = html_to_text(parent if parent is not None else a)
+                kind = "age-consent" if "ageconsent" in query or AGE_WORDS.search(
+                    message) else "warning"
+                return self._gate_result(clean_url(url), kind, message)
+        for box in [*message_boxes(self.page), self.body]:  # no story text: the body is short
+            found = GATE_WORDS.search(" ".join(html_to_text(box).split()))
+            if found:
+                return self._gate_result(None, "age-consent", found.group(0))
+        return None
+
+    def _gate_result(self, consent: str | None, kind: str, message: str) -> ParseResult:
         sid = sid_of(consent) or self.sid
         stub = ParsedStory(identity=self._identity(sid))
         title = inline_text(self.pagetitle) if self.pagetitle is not None else None
@@ -249,7 +274,9 @@ class _EfictionPage:
             stub.fields["summary"] = stub.raw_headers["Summary"] = summary
         stub.raw_headers["Gate"] = kind
         stub.raw_headers["Gate message"] = message
-        links = [consent, *discovery_links(self.page, exclude_sid=sid)]
+        # links[0], when there are links, is the consent URL: a gate without one (a form to
+        # pass by hand) gives no links at all, so a crawler never mistakes a menu link for it.
+        links = [consent, *discovery_links(self.page, exclude_sid=sid)] if consent else []
         return ParseResult(stories=[stub], links=links, page_kind="gate",
                            flags=[*self.page.flags, QualityFlag("gate", f"{kind}: {message}")])
 

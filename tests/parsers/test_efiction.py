@@ -288,6 +288,20 @@ def test_access_pages_served_with_200(body: str, kind: str) -> None:
     assert result.flags[-1].code == kind
 
 
+def test_gates_without_a_message_box() -> None:
+    linked = _page("<div id='pagetitle'>Seven</div><p>Mature content ahead. "
+                   "<a href='viewstory.php?sid=7&amp;ageconsent=ok&amp;warning=3'>I am 18</a></p>")
+    result = PARSER.parse(linked)
+    assert result.page_kind == "gate"
+    assert result.links[0] == "http://archive.example/viewstory.php?sid=7&ageconsent=ok&warning=3"
+    form = _page("<div id='pagetitle'>Seven</div><h3>Age Consent Required</h3><form method='post'>"
+                 "<input type='checkbox' name='ageconsent'> <input type='submit'></form>")
+    result = PARSER.parse(form)
+    assert result.page_kind == "gate"
+    assert result.stories[0].raw_headers["Gate"] == "age-consent"
+    assert result.links == []  # nothing a crawler could mistake for the consent link
+
+
 def test_cloudflare_challenge() -> None:
     document = Document(
         content=b"<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>"

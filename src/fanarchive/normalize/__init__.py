@@ -46,9 +46,23 @@ class NormalizeContext:
 def normalize_story(parsed: ParsedStory, ctx: NormalizeContext) -> Story:
     f = parsed.field_text
     fm = ctx.fandom_map
-    fandoms = fm.fandoms(parsed.fields.get("fandoms"))
+    raw_fandoms: str | list[str] | None = parsed.fields.get("fandoms")
+    fandoms = fm.fandoms(raw_fandoms)
     if not fandoms and ctx.default_fandom:
-        fandoms = fm.fandoms(ctx.default_fandom)
+        raw_fandoms = ctx.default_fandom
+        fandoms = fm.fandoms(raw_fandoms)
+    relationships = fm.relationship_pairs(parsed.fields.get("relationships"), fandoms)
+    characters = fm.character_pairs(parsed.fields.get("characters"), fandoms)
+    plain = {kind: [(v, v) for v in split_list(parsed.fields.get(name))]
+             for kind, name in (("warning", "warnings"), ("category", "categories"),
+                                ("freeform", "tags"))}
+    tag_map = (
+        [("fandom", item, canon) for item in split_list(raw_fandoms) for canon in
+         (fm.fandoms(item) or [])]
+        + [("relationship", raw, canon) for raw, canon in relationships]
+        + [("character", raw, canon) for raw, canon in characters]
+        + [(kind, raw, canon) for kind, pairs in plain.items() for raw, canon in pairs]
+    )
     chapters, damage = _chapters(parsed, ctx)
     flags = list(parsed.flags)
     if damage:
@@ -58,11 +72,11 @@ def normalize_story(parsed: ParsedStory, ctx: NormalizeContext) -> Story:
         authors=parse_authors(parsed.fields.get("authors"), f("email")),
         rating=map_rating(one_line(f("rating")), ctx.config.section("ratings")),
         fandoms=fandoms,
-        relationships=fm.relationships(parsed.fields.get("relationships"), fandoms),
-        characters=fm.characters(parsed.fields.get("characters"), fandoms),
-        warnings=split_list(parsed.fields.get("warnings")),
-        categories=split_list(parsed.fields.get("categories")),
-        tags=split_list(parsed.fields.get("tags")),
+        relationships=list(dict.fromkeys(canon for _, canon in relationships)),
+        characters=list(dict.fromkeys(canon for _, canon in characters)),
+        warnings=[v for v, _ in plain["warning"]],
+        categories=[v for v, _ in plain["category"]],
+        tags=[v for v, _ in plain["freeform"]],
         summary=clean_header(f("summary")),
         notes=clean_header(f("notes")),
         disclaimer=clean_header(f("disclaimer")),
@@ -75,6 +89,8 @@ def normalize_story(parsed: ParsedStory, ctx: NormalizeContext) -> Story:
         chapters=chapters,
         quality_flags=merge_flags(flags),
         raw_headers=dict(parsed.raw_headers),
+        # (type, as written, canonical): what tag wrangling shows and remaps.
+        tag_map=list(dict.fromkeys(tag_map)),
     )
 
 

@@ -178,13 +178,7 @@ class FandomMap:
         return name
 
     def characters(self, raw: str | list[str] | None, fandoms: list[str]) -> list[str]:
-        out: list[str] = []
-        for item in split_list(raw):
-            for name in _PAIR_SEPARATORS.split(item)[::2]:
-                full = self.character(name, fandoms) if name.strip() else ""
-                if full and full not in out:
-                    out.append(full)
-        return out
+        return list(dict.fromkeys(full for _, full in self.character_pairs(raw, fandoms)))
 
     def _pairing_alias(self, item: str, fandoms: list[str]) -> str | None:
         key = _fold(item)
@@ -236,8 +230,12 @@ class FandomMap:
                          for sep, name in zip(separators, full[1:], strict=True))
         return full[0] + joined + suffix
 
-    def relationships(self, raw: str | list[str] | None, fandoms: list[str]) -> list[str]:
-        """Relationships from a header: split on commas, semicolons and "and"; none for "gen"."""
+    def relationship_pairs(self, raw: str | list[str] | None,
+                           fandoms: list[str]) -> list[tuple[str, str]]:
+        """(item as written, relationship) for each pairing of a header, in order.
+
+        "B/S" and "S/B" are one relationship: the second maps to the first spelling.
+        """
         if raw is None:
             return []
         if isinstance(raw, list):
@@ -246,15 +244,27 @@ class FandomMap:
             if raw.strip().lower() in _NO_RELATIONSHIP:
                 return []
             items = _ITEM_SEPARATORS.split(raw)
-        out: list[str] = []
-        seen: set[tuple[str, ...]] = set()
+        pairs: list[tuple[str, str]] = []
+        first: dict[tuple[str, ...], str] = {}
         for item in items:
             rel = self.relationship(item, fandoms)
             if rel is None:
                 continue
-            # "B/S" and "S/B" are one relationship; the first spelling is kept.
             key = tuple(sorted(p.strip() for p in re.split(r"[/&]", rel))) + (str("&" in rel),)
-            if key not in seen:
-                seen.add(key)
-                out.append(rel)
-        return out
+            pairs.append((one_line(item) or rel, first.setdefault(key, rel)))
+        return pairs
+
+    def relationships(self, raw: str | list[str] | None, fandoms: list[str]) -> list[str]:
+        """Relationships from a header: split on commas, semicolons and "and"; none for "gen"."""
+        return list(dict.fromkeys(rel for _, rel in self.relationship_pairs(raw, fandoms)))
+
+    def character_pairs(self, raw: str | list[str] | None,
+                        fandoms: list[str]) -> list[tuple[str, str]]:
+        """(name as written, full name) for each character of a header, in order."""
+        pairs: list[tuple[str, str]] = []
+        for item in split_list(raw):
+            for name in _PAIR_SEPARATORS.split(item)[::2]:
+                full = self.character(name, fandoms) if name.strip() else ""
+                if full:
+                    pairs.append((one_line(name) or full, full))
+        return pairs

@@ -65,6 +65,7 @@ class HostSlot:
         self.delay = self.settings.delay
         self._semaphore = asyncio.Semaphore(self.settings.concurrency)
         self._next_start = 0.0
+        self._last_start = -1e9
         self._blocked_until = 0.0  # Retry-After or 429 backoff: the host asked us to wait
         self._paused_until = 0.0  # circuit breaker
         self._failures = 0
@@ -86,6 +87,7 @@ class HostSlot:
                     break
                 # Re-check after sleeping: a Retry-After may have pushed the time further.
                 await asyncio.sleep(ready - now)
+            self._last_start = now
             self._next_start = now + self._spacing()
             self.stats.requests += 1
             self.in_flight += 1
@@ -112,6 +114,8 @@ class HostSlot:
                               f"capped at max_crawl_delay = {self.settings.max_crawl_delay:g} s")
             asked = self.settings.max_crawl_delay
         self.delay = max(self.delay, asked)
+        # The robots.txt request itself was the first request: the next waits for it too.
+        self._next_start = max(self._next_start, self._last_start + self._spacing())
 
     def wait_requested(self, seconds: float) -> float:
         """Hold every request to this host for ``seconds`` (capped); returns the wait used."""
