@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from fanarchive.config import Config
 from fanarchive.document import Document
 from fanarchive.errors import ItemError
 from fanarchive.identity import story_identity
 from fanarchive.normalize import NormalizeContext, normalize_story
-from fanarchive.parsed import ParsedStory, QualityFlag
+from fanarchive.parsed import ParsedStory, ParseResult, QualityFlag
 from fanarchive.plugins import choose_parser, get_parser
 from fanarchive.progress import NoProgress, Progress
 from fanarchive.sources import locate
@@ -37,6 +39,7 @@ class ImportReport:
     documents: int = 0
     seconds: float = 0.0
     interrupted: bool = False
+    crawl: Any = None  # the CrawlReport of a web location
     errors: list[tuple[str, str, str]] = field(default_factory=list)
 
     @property
@@ -57,11 +60,14 @@ class Importer:
 
     def __init__(self, store: Store, config: Config, *, parser: str | None = None,
                  fandom: str | None = None, progress: Progress | None = None,
-                 stop: threading.Event | None = None) -> None:
+                 stop: threading.Event | None = None,
+                 crawl: dict[str, Any] | None = None) -> None:
         self.store = store
         # Set from another thread (SIGTERM in the scheduler): finish the current item,
         # commit, and end the run as "interrupted" without tombstoning anything.
         self.stop = stop or threading.Event()
+        # Crawl settings from the command line, over the source's and the config's.
+        self.crawl_overrides = {k: v for k, v in (crawl or {}).items() if v is not None}
         self.config = config
         self.forced_parser = parser
         if parser:
@@ -95,13 +101,16 @@ class Importer:
                 src = source or self.store.ensure_source(
                     f"import:{_absolute(location)}", _absolute(location), kind="adhoc"
                 )
-                for item in locate.open_location(location, self.config, kind):
-                    self._item(item, src, run, report)
-                    self.progress.advance(item.locator)
-                    if self._pending >= self.batch_size:
-                        self._checkpoint(run, report)
-                    if self.stop.is_set():
-                        break
+                if kind == locate.WEB:
+                    self._crawl(location, src, run, report)
+                else:
+                    for item in locate.open_location(location, self.config, kind):
+                        self._item(item, src, run, report)
+                        self.progress.advance(item.locator)
+                        if self._pending >= self.batch_size:
+                            self._checkpoint(run, report)
+                        if self.stop.is_set():
+                            break
                 if self.stop.is_set():
                     break
             self._flush_parts(run, report)
@@ -121,6 +130,44 @@ class Importer:
         self.store.finish_run(run, "interrupted" if report.interrupted else "finished")
         return report
 
+    # -- the web ------------------------------------------------------------------------------
+
+    def _crawl(self, url: str, source: Source, run: Run, report: ImportReport) -> None:
+        """Crawl ``url``: the crawler fetches and keeps raw pages, we parse them as they come."""
+        from fanarchive.sources.web import Crawler, CrawlSettings
+
+        crawl_fields = {f.name for f in dataclasses.fields(CrawlSettings)}
+        stored = {k: v for k, v in source.settings.items() if k in crawl_fields}
+        settings = CrawlSettings.from_config(self.config, source.settings.get("crawl"), stored,
+                                             self.crawl_overrides)
+
+        def on_page(doc: Document) -> ParseResult:
+            result = self._document(doc, source, run, report, save=False, web=True)
+            self.progress.advance(doc.locator)
+            if self._pending >= self.batch_size:
+                self._checkpoint(run, report)
+            if self.stop.is_set():
+                raise KeyboardInterrupt  # the crawler checkpoints its frontier and stops
+            return result
+
+        crawl = Crawler(self.store, source, settings, handle=on_page, run_id=run.id)
+        try:
+            outcome = crawl.run([url])
+        except KeyboardInterrupt:
+            if not self.stop.is_set():
+                raise
+            return
+        report.crawl = outcome
+        run.requests = outcome.requests
+        run.bytes_in = outcome.bytes_in
+        for problem in outcome.problems:
+            if problem.state == "failed":
+                self._fail(run, report, problem.url, "fetch", problem.outcome,
+                           problem.reason or problem.outcome)
+            else:  # gated, robots-disallowed, off-scope, login ...: recorded, not failures
+                self.store.record_error(run, problem.url, "fetch", problem.outcome,
+                                        problem.reason or problem.outcome)
+
     # -- one document -------------------------------------------------------------------------
 
     def _item(self, item: Document | ItemError, source: Source, run: Run,
@@ -128,38 +175,45 @@ class Importer:
         if isinstance(item, ItemError):
             self._fail(run, report, item.locator, "source", item.code, item.reason)
             return
-        doc = item
+        self._document(item, source, run, report)
+
+    def _document(self, doc: Document, source: Source, run: Run, report: ImportReport, *,
+                  save: bool = True, web: bool = False) -> ParseResult:
+        """Parse one document and store its stories; returns what the parser said (for links)."""
         report.documents += 1
         choice = choose_parser(doc, self.forced_parser)
-        parser_name = choice[0].name if choice else None
-        # Raw bytes first, outside the story's savepoint: a story that fails to store must
-        # still leave its original behind.
-        self.store.save_document(doc, source.id, run.id, parser=parser_name)
+        if save:
+            # Raw bytes first, outside the story's savepoint: a story that fails to store
+            # must still leave its original behind. (The crawler saves its own pages.)
+            self.store.save_document(doc, source.id, run.id,
+                                     parser=choice[0].name if choice else None)
         self._pending += 1
         if choice is None:
             self._fail(run, report, doc.locator, "parse", "unrecognized",
                        "no parser recognises this document (try --parser)")
-            return
+            return ParseResult(page_kind="unrecognized")
         parser = choice[0]
         try:
             result = parser.parse(doc)
         except Exception as exc:  # plugins are third-party code: record, never crash the run
             self._fail(run, report, doc.locator, "parse", getattr(exc, "code", "parse"),
                        f"{parser.name} parser failed: {exc}")
-            return
+            return ParseResult(page_kind="error")
         if result.page_kind != "story":
-            report.skipped += 1
-            self.store.record_error(run, doc.locator, "parse", result.page_kind,
-                                    f"not a story page ({result.page_kind})")
-            return
+            if not web:  # on the web, index pages are normal and the crawler logs the rest
+                report.skipped += 1
+                self.store.record_error(run, doc.locator, "parse", result.page_kind,
+                                        f"not a story page ({result.page_kind})")
+            return result
         if not result.stories:
             self._fail(run, report, doc.locator, "parse", "no-story",
                        f"{parser.name} parser found no story in it")
-            return
+            return result
         decode_flags = list(doc.decoded().flags) if "_decoded" in doc.__dict__ else []
         for parsed in result.stories:
             parsed.flags = decode_flags + list(result.flags) + parsed.flags
             self._story(parsed, doc, parser.name, source, run, report)
+        return result
 
     def _story(self, parsed: ParsedStory, doc: Document, parser: str, source: Source,
                run: Run, report: ImportReport) -> None:

@@ -58,14 +58,29 @@ def import_(
     parser: Annotated[str | None, typer.Option(
         help="Use this parser instead of auto-detection (see `fanarchive parsers`).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    adult: Annotated[bool | None, typer.Option(
+        "--adult/--no-adult", help="URLs: the archivist consents to age gates.")] = None,
+    delay: Annotated[float | None, typer.Option(
+        help="URLs: minimum seconds between requests to one host (default 1).")] = None,
+    concurrency: Annotated[int | None, typer.Option(
+        help="URLs: parallel requests per host (default 2).")] = None,
+    max_pages: Annotated[int | None, typer.Option(help="URLs: stop after N pages.")] = None,
+    ignore_crawl_delay: Annotated[bool | None, typer.Option(
+        "--ignore-crawl-delay", help="URLs: ignore robots.txt Crawl-delay.")] = None,
+    allow_private: Annotated[bool | None, typer.Option(
+        "--allow-private", help="URLs: allow loopback/private addresses (local mirrors).")
+    ] = None,
 ) -> None:
-    """Import stories once from files, folders and archives."""
+    """Import stories once from files, folders, archives, dumps, WARCs, mirrors and URLs."""
     from fanarchive.importing import Importer
 
     state = _state(ctx)
     store = state.store()
+    crawl = {"adult": adult, "delay": delay, "concurrency": concurrency,
+             "max_pages": max_pages, "ignore_crawl_delay": ignore_crawl_delay,
+             "allow_private": allow_private}
     importer = Importer(store, state.config, parser=parser, fandom=fandom,
-                        progress=None if quiet else RichProgress())
+                        progress=None if quiet else RichProgress(), crawl=crawl)
     report = importer.run(locations)
     out.print(
         f"Imported {report.stories} stories from {report.documents} documents in "

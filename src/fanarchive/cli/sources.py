@@ -29,6 +29,8 @@ def source_add(
     max_pages: Annotated[int | None, typer.Option(help="Stop a crawl after N pages.")] = None,
     ignore_crawl_delay: Annotated[bool | None, typer.Option(
         "--ignore-crawl-delay", help="Ignore robots.txt Crawl-delay.")] = None,
+    allow_private: Annotated[bool | None, typer.Option(
+        "--allow-private", help="Allow loopback/private addresses (local mirrors).")] = None,
     replace: Annotated[bool, typer.Option(help="Update the source if it exists.")] = False,
 ) -> None:
     """Register a source (its settings live in the database)."""
@@ -38,7 +40,8 @@ def source_add(
     source = add_source(
         state.store(), name, location, schedule=schedule, parser=parser, fandom=fandom,
         settings={"adult": adult, "delay": delay, "concurrency": concurrency,
-                  "max_pages": max_pages, "ignore_crawl_delay": ignore_crawl_delay},
+                  "max_pages": max_pages, "ignore_crawl_delay": ignore_crawl_delay,
+                  "allow_private": allow_private},
         timezone=str(state.config.get("fanarchive.sync.timezone", "UTC")), replace=replace)
     out.print(f"Source {source.name} ({source.kind}) → {source.location}"
               + (f", schedule {source.schedule}" if source.schedule else ", no schedule"))
