@@ -294,8 +294,8 @@ class _EfictionPage:
         if "title" not in stub.fields:
             title = title_of(self.page)
             if title:
-                stub.fields["title"] = title.rpartition(" by ")[0] or title
-                stub.raw_headers["Title"] = stub.fields["title"]
+                bare = title.rpartition(" by ")[0] or title
+                stub.fields["title"] = stub.raw_headers["Title"] = bare
         if not authors:
             title = title_of(self.page) or ""
             if " by " in title:
@@ -307,15 +307,16 @@ class _EfictionPage:
 
     def _metadata_block(self) -> etree._Element | None:
         """The div holding this story's label run (not the site's statistics block)."""
-        for el in self.body.iter("div"):
-            if not any(has_class(el, name) for name in METADATA_CLASSES):
-                continue
-            if label_count(el, STORY_LABELS) >= 2:
-                return el
-        return None
+        if "metadata" not in self.page.cache:
+            self.page.cache["metadata"] = next(
+                (el for el in self.body.iter("div")
+                 if any(has_class(el, name) for name in METADATA_CLASSES)
+                 and label_count(el, STORY_LABELS) >= 2), None)
+        found: etree._Element | None = self.page.cache["metadata"]
+        return found
 
     def _story(self, blocks: list[Block]) -> ParseResult:
-        stub = ParsedStory(identity=self._identity(self.sid), flags=list(self.page.flags))
+        stub = ParsedStory(identity=self._identity(self.sid))
         authors = self._byline(stub)
         metadata = self._metadata_block()
         if metadata is not None:
@@ -384,7 +385,7 @@ class _EfictionPage:
 
     def _toc(self, metadata: etree._Element) -> ParseResult:
         """The story index: metadata, story notes, the chapter list; no chapter text."""
-        stub = ParsedStory(identity=self._identity(self.sid), flags=list(self.page.flags))
+        stub = ParsedStory(identity=self._identity(self.sid))
         self._byline(stub)
         apply_segments(stub, read_segments(self.page, metadata))
         text = read_story_text(find_blocks(self.body), [])

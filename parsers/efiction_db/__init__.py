@@ -12,6 +12,7 @@ import binascii
 import json
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from fanarchive_parsers.efiction_db.text import html_to_text, only_links, text_to_html
 
@@ -79,11 +80,22 @@ def _series_label(series: dict[str, Any]) -> str | None:
     return f"{title}, part {position}" if position else title
 
 
+def _site_key(bundle: dict[str, Any]) -> str:
+    """The archive's host when the dump knows its URL, so a dump of a site and a crawl of it
+    give the same identity (the eFiction web parser keys stories by host too)."""
+    site = bundle.get("site") or {}
+    url = site.get("url") or ""
+    if "://" in url:
+        host = urlsplit(url).netloc.lower().removeprefix("www.")
+        if host:
+            return str(host)
+    return str(site.get("name") or (bundle.get("source") or {}).get("identity") or "efiction")
+
+
 def parse_bundle(bundle: dict[str, Any]) -> ParsedStory:
     story: dict[str, str | None] = bundle.get("story") or {}
     sid = bundle.get("sid") or story.get("sid") or ""
-    site = (bundle.get("site") or {}).get("name") or (bundle.get("source") or {}).get("identity")
-    parsed = ParsedStory(identity=f"efiction:{site or 'efiction'}:{sid}")
+    parsed = ParsedStory(identity=f"efiction:{_site_key(bundle)}:{sid}")
     headers = parsed.raw_headers
     fields = parsed.fields
     for column, value in story.items():

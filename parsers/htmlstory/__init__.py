@@ -42,6 +42,7 @@ from fanarchive_parsers.htmlstory.labels import (
     remove_header_markup,
 )
 from fanarchive_parsers.htmlstory.text import inner_html, paragraphs
+from fanarchive_parsers.plaintext.body import split_chapters
 from fanarchive_parsers.plaintext.headers import scan_headers
 from fanarchive_parsers.plaintext.labels import LIST_FIELDS, label_key
 from fanarchive_parsers.plaintext.parts import parse_part_value, split_title_part
@@ -89,6 +90,7 @@ NOTE_CLASSES = {"notes": "notes", "note": "notes", "authornotes": "notes", "an":
                 "endnote": "end_notes", "end-notes": "end_notes"}
 _NOTE_LABELS = CHAPTER_NOTE_LABELS | END_NOTE_LABELS | {
     "notes", "note", "author's note", "author's notes", "a/n", "authors note", "authors notes"}
+PROSE_PARAGRAPH = 120  # a paragraph this long is story text: headings after it are the story's
 MIN_INDEX_LINKS = 5  # a page with this many links and little prose lists stories
 STORY_PROSE_CHARS = 1200
 _BY_LINE = re.compile(r"^\s*(?:written\s+)?by\s*:?\s+(?P<name>\S.{0,79}?)\s*$", re.IGNORECASE)
@@ -124,54 +126,69 @@ class HtmlStoryParser:
 
 def read_page(document: Document, page: Page) -> ParseResult:
     """Everything this parser gets from one parsed page (the tree is changed on the way)."""
-    all_links = _all_links(page)
+    all_links = _all_links(page)  # before chrome goes: a story list may look like a link bar
     nav = strip_chrome(page, keep=_holds_labels)
     body = body_of(page)
     container = _text_container(body)
     headers = find_headers(page, body, stop=container)
-    known = [h for h in headers if h.field]
-    story = ParsedStory(flags=list(page.flags))
-    heading_title, part_info = _headings(page, body, container)
+    heading_title, part_info = _headings(body, container)
     remove_header_markup(headers)
     chapter_notes, end_notes = _note_blocks(body, container)
     root = container if container is not None else body
     paras = paragraphs([root])
-    text_headers = None
-    if not known and paras:
-        text_headers = scan_headers("\n\n".join(paras))
-    prose = _prose_chars(root)
-    no_headers = not known and (text_headers is None or not text_headers.found)
-    if no_headers and prose < STORY_PROSE_CHARS and len(all_links) >= MIN_INDEX_LINKS:
-        access = classify_access(document, page, has_content=False,
-                                 visible_text=" ".join(paras))
-        if access is not None:
-            return _access_result(page, access.kind, access.reason)
-        return ParseResult(links=all_links, page_kind="index", flags=list(page.flags))
-    has_text = prose >= 200 or (bool(known) and prose > 0)
-    access = classify_access(document, page, has_content=has_text,
-                             visible_text=" ".join(paras))
-    if access is not None:
-        return _access_result(page, access.kind, access.reason)
-    if not paras and not known:
-        return _access_result(page, "error", "empty page: no text and no story headers")
+    known = any(h.field for h in headers)
+    text_headers = scan_headers("\n\n".join(paras)) if not known and paras else None
+    found_text_headers = text_headers is not None and text_headers.found
+    not_story = _not_a_story(document, page, root, paras, all_links,
+                             known or found_text_headers)
+    if not_story is not None:
+        return not_story
 
+    story = ParsedStory()
     for header in headers:
         _apply(story, header)
     text = "\n\n".join(paras)
-    if text_headers is not None and text_headers.found:
-        for th in text_headers.headers:
-            _apply(story, Header(th.label, th.value, th.field))
+    if text_headers is not None and found_text_headers:
+        for found in text_headers.headers:
+            _apply(story, Header(found.label, found.value, found.field))
         text = text[text_headers.body_start:].strip()
     _fill_from_page(story, page, heading_title)
     part, chapter_title = part_info if part_info else (None, None)
     _apply_parts(story, part)
-    html = inner_html(root) or None
-    story.chapters.append(ParsedChapter(text=text, title=chapter_title, html=html,
-                                        notes=chapter_notes, end_notes=end_notes,
-                                        position=story.part))
+    sections = split_chapters(text.split("\n\n")) if story.part is None and text else []
+    if len(sections) > 1:
+        # One page holding "Chapter 1", "Chapter 2", ...: the plain-text rules split it (the
+        # page's HTML is not split with it, so the chapters carry text only).
+        story.chapters = [ParsedChapter(text="\n\n".join(section.paragraphs),
+                                        title=section.title, position=n)
+                          for n, section in enumerate(sections, start=1)]
+        story.chapters[0].notes, story.chapters[-1].end_notes = chapter_notes, end_notes
+    else:
+        story.chapters.append(ParsedChapter(text=text, title=chapter_title,
+                                            html=inner_html(root) or None, notes=chapter_notes,
+                                            end_notes=end_notes, position=story.part))
     if not text:
         story.flags.append(QualityFlag("no-text", "headers but no story text on the page"))
     return ParseResult(stories=[story], links=_story_links(nav), flags=list(page.flags))
+
+
+def _not_a_story(document: Document, page: Page, root: etree._Element, paras: list[str],
+                 all_links: list[str], has_headers: bool) -> ParseResult | None:
+    """The result for a story list, an access page or an empty page; None for a story."""
+    prose = _prose_chars(root)
+    visible = " ".join(paras)
+    if not has_headers and prose < STORY_PROSE_CHARS and len(all_links) >= MIN_INDEX_LINKS:
+        access = classify_access(document, page, has_content=False, visible_text=visible)
+        if access is not None:
+            return _access_result(page, access.kind, access.reason)
+        return ParseResult(links=all_links, page_kind="index", flags=list(page.flags))
+    has_text = prose >= 200 or (has_headers and prose > 0)
+    access = classify_access(document, page, has_content=has_text, visible_text=visible)
+    if access is not None:
+        return _access_result(page, access.kind, access.reason)
+    if not paras and not has_headers:
+        return _access_result(page, "error", "empty page: no text and no story headers")
+    return None
 
 
 # ---- pieces --------------------------------------------------------------------------------
@@ -213,29 +230,39 @@ def _text_container(body: etree._Element) -> etree._Element | None:
     return best[2] if best else None
 
 
-def _headings(page: Page, body: etree._Element, container: etree._Element | None
+def _headings(body: etree._Element, container: etree._Element | None
               ) -> tuple[str | None, tuple[int, str | None] | None]:
-    """The title heading's text and a "Part 2: The Road" heading, both removed from the tree."""
+    """The title heading's text and a "Part 2: The Road" heading, both removed from the tree.
+
+    Only headings above the story text count: a heading between paragraphs is the story's
+    own ("Interlude"), and several "Chapter N" headings divide the text rather than name it.
+    """
+    leading: list[etree._Element] = []
+    walker = etree.iterwalk(body, events=("start",))
+    for _event, el in walker:
+        if el is container or (el.tag in ("p", "div", "blockquote", "pre") and
+                               len((el.text or "").strip()) >= PROSE_PARAGRAPH):
+            break
+        if el.tag in ("h1", "h2", "h3", "h4") and inline_text(el):
+            leading.append(el)
+            walker.skip_subtree()
+    numbered = sum(1 for h in body.iter("h1", "h2", "h3", "h4")
+                   if part_heading(inline_text(h)) is not None)
     title: str | None = None
     part: tuple[int, str | None] | None = None
     doomed = []
-    for el in body.iter("h1", "h2", "h3", "h4"):
-        if container is not None and _inside(el, container):
-            break
+    for el in leading:
         text = inline_text(el)
-        if not text:
-            continue
         found = part_heading(text)
-        if found is not None and part is None:
-            part = found
-            doomed.append(el)
+        if found is not None:
+            if numbered == 1:
+                part = found
+                doomed.append(el)
         elif title is None:
             title = text
             doomed.append(el)
         elif _BY_LINE.match(text):
             doomed.append(el)
-        if title is not None and part is not None:
-            break
     for el in doomed:
         remove_keep_tail(el)
     return title, part

@@ -84,7 +84,7 @@ def link_rel(text: str, el: etree._Element | None = None) -> str:
 
 def _link_text_ratio(el: etree._Element) -> tuple[int, int, int]:
     """(visible chars, chars inside links, number of links) of ``el``."""
-    total = len("".join(el.itertext()).split()) and len(" ".join("".join(el.itertext()).split()))
+    total = len(" ".join("".join(el.itertext()).split()))
     linked = 0
     count = 0
     for a in el.iter("a"):
@@ -94,9 +94,23 @@ def _link_text_ratio(el: etree._Element) -> tuple[int, int, int]:
     return total, linked, count
 
 
+def _first_chunks(el: etree._Element, limit: int) -> list[str]:
+    chunks: list[str] = []
+    size = 0
+    for chunk in el.itertext():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            break
+    return chunks
+
+
 def is_link_bar(el: etree._Element) -> bool:
     """A short block that is mostly navigation links ("<< Prev | Index | Next >>")."""
     if el.tag not in _BAR_TAGS or el.find(".//a") is None:
+        return False
+    # A long block is prose whatever its links; stop reading it early.
+    if sum(len(chunk) for chunk in _first_chunks(el, MAX_BAR_CHARS * 4)) > MAX_BAR_CHARS * 4:
         return False
     total, linked, count = _link_text_ratio(el)
     if count == 0 or total > MAX_BAR_CHARS:

@@ -66,7 +66,7 @@ def parse_html(text: str, url: str | None = None) -> Page:
         text = text.replace("\x00", "")
     flags: list[QualityFlag] = []
     parser = _parser()
-    root = etree.fromstring(text or "<html></html>", parser) if text.strip() else None
+    root = etree.fromstring(text, parser) if text.strip() else None
     if _too_deep(parser):
         flattened, dropped = flatten_deep_tags(text, MAX_DEPTH)
         flags.append(QualityFlag(

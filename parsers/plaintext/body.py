@@ -126,7 +126,7 @@ def _cut_signature(body: str) -> tuple[str, str | None]:
 
 
 _HEADING = re.compile(
-    r"(?P<kw>chapter|part|book)\s+(?P<n>\d{1,3}|[ivxlc]{1,7}|one|two|three|four|five|six|seven"
+    r"(?P<kw>chapter|part|book)\s+(?P<n>\d{1,5}|[ivxlc]{1,7}|one|two|three|four|five|six|seven"
     r"|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen"
     r"|nineteen|twenty)\b\s*(?:[:.\-–—]\s*\S.{0,70})?|(?P<edge>prologue|epilogue)\b.{0,70}",
     re.IGNORECASE,
@@ -162,7 +162,9 @@ def split_chapters(paras: list[str]) -> list[Section]:
             ended = match["edge"].lower() == "epilogue"
             headings.append(i)
             continue
-        number, _ = parse_part_value(match["n"])
+        n = match["n"]
+        # Digits are read directly: part values stop at 999, serials with 10,000 chapters don't.
+        number = int(n) if n.isdigit() else parse_part_value(n)[0]
         kw = match["kw"].lower()
         if ended or number != expected or (keyword is not None and kw != keyword):
             return [Section(None, paras)]
@@ -181,8 +183,14 @@ def split_chapters(paras: list[str]) -> list[Section]:
 def trim_separators(paras: list[str]) -> list[str]:
     """Rules at the start or end of a chapter are framing, not scene breaks."""
     start, stop = 0, len(paras)
-    while start < stop and is_separator(paras[start]):
+    while start < stop and _all_rules(paras[start]):
         start += 1
-    while stop > start and is_separator(paras[stop - 1]):
+    while stop > start and _all_rules(paras[stop - 1]):
         stop -= 1
     return paras[start:stop]
+
+
+def _all_rules(para: str) -> bool:
+    """A paragraph of one rule, or of several rule lines stacked ("----" over "~*~*~")."""
+    return is_separator(para) or ("\n" in para and all(
+        is_separator(line.strip()) for line in para.split("\n")))

@@ -77,6 +77,8 @@ class Importer:
         self.batch_size = int(config.get("fanarchive.import.batch_size", 200))
         self._rules = load_rules(store)
         self._parts: dict[str, list[_Part]] = {}
+        self._stubs: dict[str, ParsedStory] = {}
+        self._whole: set[str] = set()
         self._seen: dict[str, str] = {}
         self._story_ids: set[int] = set()
         self._failed_locators: set[str] = set()
@@ -134,21 +136,24 @@ class Importer:
 
     def _crawl(self, url: str, source: Source, run: Run, report: ImportReport) -> None:
         """Crawl ``url``: the crawler fetches and keeps raw pages, we parse them as they come."""
-        from fanarchive.sources.web import Crawler, CrawlSettings
+        from fanarchive.sources.web import Crawler, CrawlSettings, PageResult
 
         crawl_fields = {f.name for f in dataclasses.fields(CrawlSettings)}
         stored = {k: v for k, v in source.settings.items() if k in crawl_fields}
         settings = CrawlSettings.from_config(self.config, source.settings.get("crawl"), stored,
                                              self.crawl_overrides)
 
-        def on_page(doc: Document) -> ParseResult:
+        def on_page(doc: Document) -> PageResult:
             result = self._document(doc, source, run, report, save=False, web=True)
             self.progress.advance(doc.locator)
             if self._pending >= self.batch_size:
                 self._checkpoint(run, report)
             if self.stop.is_set():
                 raise KeyboardInterrupt  # the crawler checkpoints its frontier and stops
-            return result
+            # Parsers put a gate's consent link first; following it is the crawler's call.
+            consent = result.links[0] if result.page_kind == "gate" and result.links else None
+            return PageResult(links=list(result.links), page_kind=result.page_kind,
+                              consent_url=consent, parser=result.parser)
 
         crawl = Crawler(self.store, source, settings, handle=on_page, run_id=run.id)
         try:
@@ -199,7 +204,9 @@ class Importer:
             self._fail(run, report, doc.locator, "parse", getattr(exc, "code", "parse"),
                        f"{parser.name} parser failed: {exc}")
             return ParseResult(page_kind="error")
+        result.parser = parser.name
         if result.page_kind != "story":
+            self._remember_stubs(result.stories)
             if not web:  # on the web, index pages are normal and the crawler logs the rest
                 report.skipped += 1
                 self.store.record_error(run, doc.locator, "parse", result.page_kind,
@@ -215,8 +222,25 @@ class Importer:
             self._story(parsed, doc, parser.name, source, run, report)
         return result
 
+    def _remember_stubs(self, stories: list[ParsedStory]) -> None:
+        """Metadata that index pages give about stories (an eFiction listing's "Rated:"
+        block), kept for this run to complete story pages that lack it."""
+        for stub in stories:
+            if stub.identity and not stub.chapters:
+                kept = self._stubs.setdefault(stub.identity, ParsedStory(identity=stub.identity))
+                for key, value in stub.fields.items():
+                    kept.fields.setdefault(key, value)
+                for label, text in stub.raw_headers.items():
+                    kept.raw_headers.setdefault(label, text)
+
     def _story(self, parsed: ParsedStory, doc: Document, parser: str, source: Source,
                run: Run, report: ImportReport) -> None:
+        stub = self._stubs.get(parsed.identity or "")
+        if stub is not None:
+            for key, value in stub.fields.items():
+                parsed.fields.setdefault(key, value)
+            for label, text in stub.raw_headers.items():
+                parsed.raw_headers.setdefault(label, text)
         try:
             story = normalize_story(parsed, self.context)
         except Exception as exc:
@@ -231,6 +255,7 @@ class Importer:
             self._parts.setdefault(identity, []).append(
                 _Part(parsed.part, parsed.part_of, story, sighting))
             return
+        self._whole.add(identity)
         first_locator = self._seen.setdefault(identity, doc.locator)
         if first_locator != doc.locator:
             # Two different files claim the same author and title in one run: keep both
@@ -262,6 +287,8 @@ class Importer:
 
     def _flush_parts(self, run: Run, report: ImportReport) -> None:
         for identity, parts in self._parts.items():
+            if identity in self._whole:
+                continue  # the whole story (an eFiction printer view) came this run
             parts.sort(key=lambda p: p.number)
             existing = self.store.find_story(identity)
             base = self.store.load_story(existing) if existing else None

@@ -64,3 +64,4 @@ class ParseResult:
     links: list[str] = field(default_factory=list)
     page_kind: str = "story"
     flags: list[QualityFlag] = field(default_factory=list)
+    parser: str | None = None  # filled in by the pipeline: which parser said this

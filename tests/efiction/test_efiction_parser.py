@@ -66,7 +66,8 @@ def test_parse_rejects_what_is_not_a_bundle() -> None:
 
 def test_story_fields(stories: dict[str, ParsedStory]) -> None:
     bacon = stories["1"]
-    assert bacon.identity == "efiction:Efiction Test:1"
+    # Keyed by the site URL's host from the settings table, as the web parser keys a crawl.
+    assert bacon.identity == "efiction:example.com:1"
     assert bacon.fields["title"] == "Bacon ipsum"
     assert bacon.fields["authors"] == ["B Author 2 <B2@example.com>", "C Author 3 <C3@example.com>",
                                        "E Author 5 <E5@example.com>"]

@@ -164,6 +164,17 @@ def test_chrome_is_stripped_and_next_part_links_come_first() -> None:
         assert chrome not in chapter.text
 
 
+def test_one_page_with_chapter_headings_is_split() -> None:
+    story, _ = _story(
+        "<html><body><b>Title:</b> Three Days<br><b>Author:</b> Wren<br><hr>"
+        "<h3>Chapter 1</h3><p>Monday.</p><h3>Chapter 2</h3><p>Tuesday.</p><p>Rain.</p>"
+        "<h3>Chapter 3</h3><p>Wednesday.</p></body></html>")
+    assert [(c.position, c.title, c.text) for c in story.chapters] == [
+        (1, "Chapter 1", "Monday."), (2, "Chapter 2", "Tuesday.\n\nRain."),
+        (3, "Chapter 3", "Wednesday.")]
+    assert story.part is None
+
+
 def test_story_list_page_is_an_index() -> None:
     items = "".join(f"<li><a href='s/{n}.html'>Story {n}</a> (PG) &ndash; A summary.</li>"
                     for n in range(12))

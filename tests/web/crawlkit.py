@@ -77,9 +77,9 @@ def handle_links(doc: Document) -> PageResult:
     links = [html.unescape(href) for href in HREF.findall(text)]
     if "A database error occurred" in text:
         return PageResult(page_kind="error", reason="database error page")
-    if "id='loginblock'" in text or 'id="loginblock"' in text:
-        if "errortext" in text and ("logged in" in text or "registered members" in text):
-            return PageResult(page_kind="login")
+    login_form = "id='loginblock'" in text or 'id="loginblock"' in text
+    if login_form and ("logged in" in text or "registered members" in text):
+        return PageResult(page_kind="login")
     consent = [link for link in links if "warning=" in link]
     if consent and "class='errortext'" in text and ">Continue<" in text:
         return PageResult(page_kind="gate", consent_url=consent[0], links=links)
@@ -100,3 +100,11 @@ def fast(**overrides: Any) -> CrawlSettings:
 def page_requests(server: ArchiveServer) -> list[str]:
     """Request targets other than robots.txt, in arrival order."""
     return [entry.path for entry in server.log if entry.path != "/robots.txt"]
+
+
+def handle_story_links(doc: Document) -> PageResult:
+    """Like :func:`handle_links`, following only listings and story pages (a quicker crawl)."""
+    result = handle_links(doc)
+    result.links = [link for link in result.links
+                    if "viewstory.php" in link or "browse.php?type=titles" in link]
+    return result

@@ -16,7 +16,14 @@ from fanarchive.store.store import Store
 from tests.sites.faults import FaultPlan
 from tests.sites.server import ArchiveServer
 from tests.sites.wire import Request, Response
-from tests.web.crawlkit import fast, handle_links, page, page_requests, serve_pages
+from tests.web.crawlkit import (
+    fast,
+    handle_links,
+    handle_story_links,
+    page,
+    page_requests,
+    serve_pages,
+)
 
 
 def rows(store: Store, **where: object) -> list[CrawlUrl]:
@@ -88,7 +95,9 @@ def test_crawl_delay_measured_from_request_times(store: Store, source: Source,
     times = [entry.time for entry in site.log]
     assert len(times) >= 10
     gaps = [b - a for a, b in itertools.pairwise(times)]
-    assert min(gaps) >= 0.1 - 0.015, gaps  # arrival jitter on a loaded machine
+    # Arrival times carry scheduling noise on a loaded machine; their sum does not.
+    assert min(gaps) >= 0.1 - 0.03, gaps
+    assert times[-1] - times[0] >= 0.1 * len(gaps)
     ignoring = site_factory("efiction", stories=3, max_chapters=1, crawl_delay=5)
     quick = Crawler(store, store.ensure_source("ignore", ignoring.url), fast(max_pages=5),
                     handle=handle_links).run([ignoring.url + "/"])
@@ -242,17 +251,17 @@ def test_redirect_loop_and_size_cap(store: Store, source: Source) -> None:
 
 def test_conditional_get_second_crawl_writes_nothing(store: Store, source: Source,
                                                      site_factory) -> None:
-    site = site_factory("efiction", stories=3, max_chapters=2, conditional=True)
-    first = Crawler(store, source, fast(), handle=handle_links).run([site.url + "/"])
+    site = site_factory("efiction", stories=4, max_chapters=2, conditional=True)
+    first = Crawler(store, source, fast(), handle=handle_story_links).run([site.url + "/"])
     documents = store.count(DocumentRow)
     validated = {r.url.removeprefix(site.url) for r in rows(store, outcome="ok") if r.etag}
-    assert len(validated) > 10
+    assert len(validated) >= 8
     site.log.clear()
     handled: list[str] = []
 
     def counting(doc: Document) -> PageResult:
         handled.append(doc.locator)
-        return handle_links(doc)
+        return handle_story_links(doc)
 
     second = Crawler(store, source, fast(), handle=counting).run([site.url + "/"])
     assert not second.resumed and second.complete
@@ -260,8 +269,7 @@ def test_conditional_get_second_crawl_writes_nothing(store: Store, source: Sourc
     not_modified = [e for e in site.log if e.status == 304]
     assert len(not_modified) == second.not_modified >= len(site.model.visible_stories())
     for entry in site.log:
-        if entry.path != "/error-page":  # retried by design
-            assert site.log.count(entry.path) == 1  # one request each, 304 or not
+        assert site.log.count(entry.path) == 1  # one request each, 304 or not
         if entry.path in validated:
             assert "If-None-Match" in entry.headers and entry.status == 304, entry.path
     assert not any(site.url + e.path in handled for e in not_modified)  # 304: nothing parsed
@@ -273,14 +281,14 @@ def test_age_gates_need_consent(store: Store, site_factory) -> None:
     gated = [s.sid for s in site.model.visible_stories() if site.model.rating_of(s).warning_level]
     assert gated
     refusing = store.ensure_source("no-consent", site.url)
-    Crawler(store, refusing, fast(), handle=handle_links).run([site.url + "/"])
+    Crawler(store, refusing, fast(), handle=handle_story_links).run([site.url + "/"])
     for sid in gated:
         row = row_for(store, site.url + site.story_path(sid))
         assert (row.state, row.outcome) == ("gated", "gated")
         assert requested(site, site.consent_path(sid)) == 0
     site.log.clear()
     consenting = store.ensure_source("consent", site.url)
-    report = Crawler(store, consenting, fast(adult=True), handle=handle_links).run(
+    report = Crawler(store, consenting, fast(adult=True), handle=handle_story_links).run(
         [site.url + "/"])
     assert report.outcomes["gate-passed"] >= len(gated) and report.outcomes["gated"] == 0
     for sid in gated:

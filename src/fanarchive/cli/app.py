@@ -99,8 +99,11 @@ def import_(
 @app.command()
 def export(
     ctx: typer.Context,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl or csv.")] = "jsonl",
-    output: Annotated[Path, typer.Option("--output", "-o", help="File to write.")] = Path(
+    fmt: Annotated[str, typer.Option(
+        "--format", "-f", help="jsonl, csv, opendoors, epub, html or ao3.")] = "jsonl",
+    output: Annotated[Path, typer.Option(
+        "--output", "-o", help="File (jsonl, csv, opendoors) or folder (epub, html, ao3) to "
+        "write.")] = Path(
         "stories.jsonl"),
     source: Annotated[str | None, typer.Option(help="Only stories from this source.")] = None,
     html: Annotated[bool, typer.Option(help="Include chapter HTML where known.")] = False,
@@ -111,22 +114,49 @@ def export(
         help="Only stories changed on or after this date (YYYY-MM-DD).")] = None,
     revisions: Annotated[bool, typer.Option(
         "--revisions", help="Include every revision with its diff.")] = False,
+    to: Annotated[str | None, typer.Option(
+        "--to", help="opendoors only: write the tables into this MySQL/MariaDB database URL "
+        "instead of a .sql file.", show_default=False)] = None,
+    base_url: Annotated[str | None, typer.Option(
+        "--base-url", help="ao3 only: URL the folder will be served at (chapter_urls); "
+        "default relative URLs.", show_default=False)] = None,
 ) -> None:
-    """Export stored stories (atomically: the file appears only when complete)."""
+    """Export stored stories (atomically: the file or folder appears only when complete).
+
+    jsonl, csv and opendoors write a file; epub, html and ao3 write a folder.
+    """
     from fanarchive.export import ExportOptions
     from fanarchive.export import export as run_export
 
     state = _state(ctx)
     store = state.store()
     options = ExportOptions(source=source, include_html=html, fandom=fandom, rating=rating,
-                            since=_parse_since(since), revisions=revisions)
+                            since=_parse_since(since), revisions=revisions, base_url=base_url)
+    if to is not None and fmt != "opendoors":
+        raise UsageError("--to works with --format opendoors only")
     progress = RichProgress()
     progress.start(None, f"Exporting {fmt}")
     try:
-        count = run_export(store, fmt, output, options, on_record=progress.advance)
+        if to is not None:
+            from fanarchive.export.opendoors import write_database
+
+            count = write_database(store, options, to, on_record=progress.advance)
+        else:
+            count = run_export(store, fmt, output, options, on_record=progress.advance)
     finally:
         progress.stop()
+    if to is not None:
+        from sqlalchemy.engine import make_url
+
+        target = make_url(to).render_as_string(hide_password=True)
+        out.print(f"Exported {count} stories to {target} (Open Doors tables).")
+        return
     out.print(f"Exported {count} stories to {output} ({fmt}).")
+    if fmt == "ao3":
+        from fanarchive.export.ao3 import summary_lines
+
+        for line in summary_lines(output):
+            out.print(line, markup=False)
 
 
 def _parse_since(value: str | None) -> datetime | None:

@@ -21,6 +21,8 @@ class ExportOptions:
     rating: str | None = None
     since: datetime | None = None
     revisions: bool = False
+    # AO3 payloads: where the chapter pages will be served; None writes relative URLs.
+    base_url: str | None = None
 
 
 def iter_records(store: Store, options: ExportOptions) -> Iterator[dict[str, Any]]:
@@ -49,10 +51,17 @@ def iter_records(store: Store, options: ExportOptions) -> Iterator[dict[str, Any
 def export(store: Store, fmt: str, output: Path, options: ExportOptions,
            on_record: Callable[[], None] | None = None) -> int:
     """Write every stored story to ``output`` in ``fmt``; returns how many were written."""
-    from fanarchive.export import csv_export, jsonl
+    from fanarchive.export import ao3, csv_export, epub, html_site, jsonl, opendoors
 
+    # JSONL and CSV take contract records; the other formats read stories themselves
+    # (raw tag spellings, duplicate links) through export.items with the same filters.
     writers = {"jsonl": jsonl.write, "csv": csv_export.write}
+    story_writers = {"opendoors": opendoors.write, "ao3": ao3.write, "epub": epub.write,
+                     "html": html_site.write}
+    if fmt in story_writers:
+        return story_writers[fmt](store, options, output, on_record)
     writer = writers.get(fmt)
     if writer is None:
-        raise UsageError(f"unknown export format {fmt!r} (available: {', '.join(writers)})")
+        known = ", ".join([*writers, *story_writers])
+        raise UsageError(f"unknown export format {fmt!r} (available: {known})")
     return writer(iter_records(store, options), output, on_record)

@@ -48,6 +48,12 @@ def normalize_story(parsed: ParsedStory, ctx: NormalizeContext) -> Story:
     fm = ctx.fandom_map
     raw_fandoms: str | list[str] | None = parsed.fields.get("fandoms")
     fandoms = fm.fandoms(raw_fandoms)
+    if not fandoms:
+        # Multi-fandom archives (eFiction) file stories under categories named for fandoms.
+        known = [c for c in split_list(parsed.fields.get("categories")) if fm.known_fandom(c)]
+        if known:
+            raw_fandoms = known
+            fandoms = fm.fandoms(known)
     if not fandoms and ctx.default_fandom:
         raw_fandoms = ctx.default_fandom
         fandoms = fm.fandoms(raw_fandoms)

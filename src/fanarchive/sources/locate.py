@@ -7,11 +7,13 @@ crawler itself (see :mod:`fanarchive.sources.web`).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from fanarchive.config import Config
 from fanarchive.document import Document
 from fanarchive.errors import ItemError, UsageError
+from fanarchive.sources.names import printable
 
 WEB, DATABASE, DUMP, WARC, MIRROR, AUTOMATED_ARCHIVE, FILES = (
     "web", "database", "dump", "warc", "mirror", "automated-archive", "files")
@@ -51,7 +53,26 @@ def classify(location: str) -> str:
 def open_location(location: str, config: Config,
                   kind: str | None = None) -> Iterator[Document | ItemError]:
     """Documents (or per-item errors) of a non-web location, streamed."""
-    kind = kind or classify(location)
+    for item in _open(location, config, kind or classify(location)):
+        yield _printable(item)
+
+
+def _printable(item: Document | ItemError) -> Document | ItemError:
+    """The item with names that were not UTF-8 (``bad\\xff.txt`` on disk, in a tar) escaped,
+    so that they can be stored and shown."""
+    if isinstance(item, ItemError):
+        locator, reason = printable(item.locator), printable(item.reason)
+        if locator == item.locator and reason == item.reason:
+            return item
+        return ItemError(locator, item.code, reason)
+    locator = printable(item.locator)
+    path = printable(item.path) if item.path is not None else None
+    if locator == item.locator and path == item.path:
+        return item
+    return replace(item, locator=locator, path=path)
+
+
+def _open(location: str, config: Config, kind: str) -> Iterator[Document | ItemError]:
     if kind in (DATABASE, DUMP):
         from fanarchive.sources.efiction_db import iter_bundle_documents
 

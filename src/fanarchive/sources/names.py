@@ -48,3 +48,22 @@ def display_name(name: str) -> str:
     """The name as it appears in a locator: forward slashes, no leading ``./``."""
     parts = [p for p in normalize_member_name(name).split("/") if p not in {"", "."}]
     return "/".join(parts)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """``text`` with the bytes of a file or member name that was not UTF-8 written as ``\\xNN``.
+
+    ``os.fsdecode`` and ``tarfile`` keep such bytes as lone surrogates, which no database and no
+    terminal accepts. The escaped form is stable, so the same file keeps the same locator.
+    """
+    if text.isascii() or _SURROGATE.search(text) is None:
+        return text
+    return _SURROGATE.sub(_escape_surrogate, text)
+
+
+def _escape_surrogate(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"

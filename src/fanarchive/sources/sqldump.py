@@ -18,6 +18,7 @@ import gzip
 import io
 import lzma
 import re
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -343,6 +344,7 @@ class DumpReader:
         self._line_no = 0
         self._line_pos = 0
         self._in_cond = False
+        self._damage: str | None = None  # why the stream ended early, if it did
 
     # -- buffer ----------------------------------------------------------------------------
 
@@ -363,12 +365,30 @@ class DumpReader:
         size = max(self.chunk_size, len(self._buf)) if grow else self.chunk_size
         if len(self._buf) + size > self.max_buffer:
             raise _TooLarge
-        data = self.stream.read(size)
+        data = self._read(size)
         if not data:
             self._eof = True
             return False
         self._buf += data
         return True
+
+    def _read(self, size: int) -> bytes:
+        """Up to ``size`` bytes. A cut or damaged .gz/.bz2/.xz raises mid-read; what was
+        decompressed before the damage is kept (``read1`` pieces: ``read`` would lose them)
+        and the damage is reported when the reader reaches it."""
+        read = getattr(self.stream, "read1", self.stream.read)
+        chunks: list[bytes] = []
+        got = 0
+        try:
+            while got < size:
+                chunk = read(size - got)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                got += len(chunk)
+        except (EOFError, OSError, zlib.error, lzma.LZMAError) as exc:
+            self._damage = f"the compressed dump is cut short or damaged ({exc})"
+        return b"".join(chunks)
 
     def _ensure(self) -> None:
         while not self._eof and len(self._buf) - self._pos < _LOOKAHEAD:
@@ -516,6 +536,8 @@ class DumpReader:
             try:
                 self._skip_ws()
                 if self._at_eof():
+                    if self._damage:
+                        self._fail(self._damage, line=line, table=None, code="truncated")
                     return
                 line = self._line()
                 if self._buf[self._pos : self._pos + 1] == b";":
@@ -535,8 +557,10 @@ class DumpReader:
                 else:
                     self._skip_statement()
             except _Truncated:
-                self._fail("the dump ends inside a statement (truncated file?)", line=line,
-                           table=None, code="truncated")
+                reason = "the dump ends inside a statement (truncated file?)"
+                if self._damage:
+                    reason += f": {self._damage}"
+                self._fail(reason, line=line, table=None, code="truncated")
                 return
             except _TooLarge:
                 reason = f"a value is larger than {self.max_buffer >> 20} MB (unterminated string?)"

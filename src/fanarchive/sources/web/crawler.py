@@ -6,9 +6,9 @@ the calling thread. Fetches run concurrently as tasks; everything that touches t
 the loop's own coroutine between awaits, so one SQLAlchemy session is enough and SQLite is
 never written from two threads.
 
-Each completed URL is committed on its own, together with its document and whatever the
-callback wrote: a crawl killed with ``kill -9`` loses only the URLs that were in flight, and
-those are fetched again on the next run.
+A URL is committed as soon as its fetch completes, together with its document, its frontier
+row and whatever the callback wrote: a crawl killed with ``kill -9`` loses only the URLs that
+were in flight, and those are fetched again on the next run.
 """
 
 from __future__ import annotations
@@ -450,8 +450,7 @@ class _Run:
             wait = slot.backoff(entry.attempts + 1)
         if status >= 500:
             slot.record_failure()
-        if entry.attempts + 1 > self.settings.retries:
-            self._save(result, result.url)  # the last answer is the record of why it failed
+        self._save(result, result.url)  # every answer is kept; identical ones cost nothing
         self._retry(entry, f"http-{status}", f"answered {status}", wait, status)
 
     def _page(self, entry: Entry, subject: Entry, result: FetchResult, url: str) -> None:
