@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,7 @@ from fanarchive.story import Chapter, Story
 from fanarchive.wrangle import apply_rules_to_story, load_rules
 
 MAX_ERRORS_IN_REPORT = 50
+WEB_BUFFER = 200  # stories whose pages are held back for merging (see _buffer_page)
 
 
 @dataclass
@@ -79,6 +81,7 @@ class Importer:
         self._parts: dict[str, list[_Part]] = {}
         self._stubs: dict[str, ParsedStory] = {}
         self._whole: set[str] = set()
+        self._web: OrderedDict[str, list[tuple[ParsedStory, Sighting]]] = OrderedDict()
         self._seen: dict[str, str] = {}
         self._story_ids: set[int] = set()
         self._failed_locators: set[str] = set()
@@ -115,6 +118,7 @@ class Importer:
                             break
                 if self.stop.is_set():
                     break
+            self._flush_web(run, report)
             self._flush_parts(run, report)
             if full_scan and source is not None and not self.stop.is_set():
                 report.removed = self.store.tombstone_unseen(
@@ -147,7 +151,10 @@ class Importer:
             result = self._document(doc, source, run, report, save=False, web=True)
             self.progress.advance(doc.locator)
             if self._pending >= self.batch_size:
-                self._checkpoint(run, report)
+                # No commit here: the crawler commits each page with its frontier row, so a
+                # page and what it stored survive a crash together or not at all.
+                self._count(run, report)
+                self._pending = 0
             if self.stop.is_set():
                 raise KeyboardInterrupt  # the crawler checkpoints its frontier and stops
             # Parsers put a gate's consent link first; following it is the crawler's call.
@@ -207,7 +214,9 @@ class Importer:
         result.parser = parser.name
         if result.page_kind != "story":
             self._remember_stubs(result.stories)
-            if not web:  # on the web, index pages are normal and the crawler logs the rest
+            # Web pages (crawled or replayed from a WARC or mirror) include index pages as a
+            # matter of course; only a file that is not a story is worth a line in status.
+            if not web and doc.url is None:
                 report.skipped += 1
                 self.store.record_error(run, doc.locator, "parse", result.page_kind,
                                         f"not a story page ({result.page_kind})")
@@ -219,8 +228,57 @@ class Importer:
         decode_flags = list(doc.decoded().flags) if "_decoded" in doc.__dict__ else []
         for parsed in result.stories:
             parsed.flags = decode_flags + list(result.flags) + parsed.flags
-            self._story(parsed, doc, parser.name, source, run, report)
+            sighting = Sighting(source_id=source.id, locator=doc.locator, url=doc.url,
+                                path=doc.path, parser=parser.name, sha256=doc.sha256,
+                                fetched_at=doc.fetched_at)
+            if doc.url is not None and parsed.identity:
+                self._buffer_page(parsed, sighting, run, report)
+            else:
+                self._story(parsed, [sighting], run, report)
         return result
+
+    # -- several pages of one web story -------------------------------------------------------
+
+    def _buffer_page(self, parsed: ParsedStory, sighting: Sighting, run: Run,
+                     report: ImportReport) -> None:
+        """Hold a web page's story until the story's other pages have come too.
+
+        A site shows one story on several pages (an eFiction chapter page, its printer view,
+        the listing's metadata block), each with part of the facts. Saving each page as it
+        came would make revisions flip between them; merging them first does not. Pages of a
+        story arrive close together in a crawl, so a bounded buffer is enough.
+        """
+        identity = str(parsed.identity)
+        self._web.setdefault(identity, []).append((parsed, sighting))
+        self._web.move_to_end(identity)
+        while len(self._web) > WEB_BUFFER:
+            oldest, pages = self._web.popitem(last=False)
+            self._merge_pages(pages, run, report)
+
+    def _flush_web(self, run: Run, report: ImportReport) -> None:
+        while self._web:
+            _, pages = self._web.popitem(last=False)
+            self._merge_pages(pages, run, report)
+
+    def _merge_pages(self, pages: list[tuple[ParsedStory, Sighting]], run: Run,
+                     report: ImportReport) -> None:
+        # The page with the whole story and the most chapters leads (a printer view), then
+        # by URL so the result does not depend on fetch order.
+        pages.sort(key=lambda p: (p[0].part is not None, -len(p[0].chapters), p[1].locator))
+        wholes = [p for p in pages if p[0].part is None]
+        if not wholes:
+            for parsed, sighting in pages:  # chapter pages only: joined as parts
+                self._story(parsed, [sighting], run, report)
+            return
+        lead = wholes[0][0]
+        for parsed, _ in pages[1:]:
+            for key, value in parsed.fields.items():
+                lead.fields.setdefault(key, value)
+            for label, text in parsed.raw_headers.items():
+                lead.raw_headers.setdefault(label, text)
+            lead.flags += [f for f in parsed.flags if f not in lead.flags]
+        sightings = list({s.locator: s for _, s in pages}.values())
+        self._story(lead, sightings, run, report)
 
     def _remember_stubs(self, stories: list[ParsedStory]) -> None:
         """Metadata that index pages give about stories (an eFiction listing's "Rated:"
@@ -233,8 +291,9 @@ class Importer:
                 for label, text in stub.raw_headers.items():
                     kept.raw_headers.setdefault(label, text)
 
-    def _story(self, parsed: ParsedStory, doc: Document, parser: str, source: Source,
-               run: Run, report: ImportReport) -> None:
+    def _story(self, parsed: ParsedStory, sightings: list[Sighting], run: Run,
+               report: ImportReport) -> None:
+        locator = sightings[0].locator
         stub = self._stubs.get(parsed.identity or "")
         if stub is not None:
             for key, value in stub.fields.items():
@@ -244,24 +303,22 @@ class Importer:
         try:
             story = normalize_story(parsed, self.context)
         except Exception as exc:
-            self._fail(run, report, doc.locator, "normalize", "normalize", str(exc))
+            self._fail(run, report, locator, "normalize", "normalize", str(exc))
             return
         if self._rules:
             story = apply_rules_to_story(story, self._rules)
         identity = story_identity(parsed, story)
-        sighting = Sighting(source_id=source.id, locator=doc.locator, url=doc.url, path=doc.path,
-                            parser=parser, sha256=doc.sha256, fetched_at=doc.fetched_at)
         if parsed.part is not None and story.title and story.authors:
             self._parts.setdefault(identity, []).append(
-                _Part(parsed.part, parsed.part_of, story, sighting))
+                _Part(parsed.part, parsed.part_of, story, sightings[0]))
             return
         self._whole.add(identity)
-        first_locator = self._seen.setdefault(identity, doc.locator)
-        if first_locator != doc.locator:
+        first_locator = self._seen.setdefault(identity, locator)
+        if first_locator != locator and parsed.identity is None:
             # Two different files claim the same author and title in one run: keep both
             # rather than letting them overwrite each other revision after revision.
-            identity = f"{identity}@{doc.locator}"
-        self._save(story, identity, [sighting], run, report)
+            identity = f"{identity}@{locator}"
+        self._save(story, identity, sightings, run, report)
 
     def _save(self, story: Story, identity: str, sightings: list[Sighting], run: Run,
               report: ImportReport) -> None:
@@ -296,9 +353,12 @@ class Importer:
                        report)
         self._parts.clear()
 
-    def _checkpoint(self, run: Run, report: ImportReport) -> None:
+    def _count(self, run: Run, report: ImportReport) -> None:
         for name in ("new", "updated", "unchanged", "failed", "skipped", "documents", "removed"):
             setattr(run, name, getattr(report, name))
+
+    def _checkpoint(self, run: Run, report: ImportReport) -> None:
+        self._count(run, report)
         self.store.commit()
         self._pending = 0
 

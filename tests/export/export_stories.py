@@ -127,9 +127,10 @@ def html_to_text(fragment: str) -> str:
 
 def near_duplicates() -> list[Story]:
     """Two copies of one story from two places, one lightly edited: the store links them."""
-    words = ("the rain came down over the old town while she counted the letters he had "
-             "never sent and wondered whether any of it mattered now that the war was over "
-             "and the trains ran again every morning at seven").split()
+    sentence = ("the rain came down over the old town while she counted the letters he had "
+                "never sent and wondered whether any of it mattered now that the war was over "
+                "and the trains ran again every morning at seven")
+    words = sentence.split(" ")
     text = "\n\n".join(" ".join(words[i:] + words[:i]) for i in range(0, 40, 4))
     edited = text.replace("letters", "postcards", 1)
     return [Story(title="Copy One", authors=[Author("Twin", "twin@example.org")],

@@ -7,6 +7,8 @@ read the rendered DOM and see every request the page made (``Network.requestWill
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import select
@@ -34,12 +36,17 @@ class Browser:
     def __init__(self, binary: str, profile: Path) -> None:
         to_chrome_r, self._to_chrome = os.pipe()
         self._from_chrome, from_chrome_w = os.pipe()
-        # The shell puts our pipe ends on the descriptor numbers chromium expects.
-        script = f'exec "$@" 3<&{to_chrome_r} 4>&{from_chrome_w}'
+        # Lift the child's ends above 9 first, so putting one on 3 cannot clobber the other.
+        to_chrome_r, from_chrome_w = (self._high(to_chrome_r), self._high(from_chrome_w))
+
+        def wire() -> None:  # in the child, before exec: dup2 leaves 3 and 4 inheritable
+            os.dup2(to_chrome_r, 3)
+            os.dup2(from_chrome_w, 4)
+
+        # close_fds=False keeps 3 and 4; every other descriptor Python opened is close-on-exec.
         self.proc = subprocess.Popen(
-            ["sh", "-c", script, "sh", binary, *FLAGS, f"--user-data-dir={profile}",
-             "about:blank"],
-            pass_fds=(to_chrome_r, from_chrome_w), stdout=subprocess.DEVNULL,
+            [binary, *FLAGS, f"--user-data-dir={profile}", "about:blank"],
+            preexec_fn=wire, close_fds=False, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL)
         os.close(to_chrome_r)
         os.close(from_chrome_w)
@@ -48,6 +55,12 @@ class Browser:
         self.events: list[dict[str, Any]] = []
         self.requests: list[str] = []
         self.session: str | None = None
+
+    @staticmethod
+    def _high(fd: int) -> int:
+        high = fcntl.fcntl(fd, fcntl.F_DUPFD, 10)
+        os.close(fd)
+        return high
 
     def send(self, method: str, params: dict[str, Any] | None = None,
              session: bool = True, timeout: float = 20) -> dict[str, Any]:
@@ -120,17 +133,13 @@ class Browser:
         self.wait_event("Page.loadEventFired")
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(RuntimeError, TimeoutError, OSError):
             self.send("Browser.close", session=False, timeout=5)
-        except (RuntimeError, TimeoutError, OSError):
-            pass
         try:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
         for fd in (self._to_chrome, self._from_chrome):
-            try:
+            with contextlib.suppress(OSError):
                 os.close(fd)
-            except OSError:
-                pass

@@ -279,7 +279,7 @@ def _nasty_strings(n: int, seed: int = 7) -> list[str]:
 
 @pytest.mark.mariadb
 def test_any_text_survives_the_sql_file(store: Store, tmp_path: Path) -> None:
-    texts = _nasty_strings(300)
+    texts = _nasty_strings(200)
     fill(store, [Story(title=f"n{i}", summary=t, notes=t[::-1],
                        chapters=[Chapter(1, "x", title=t, word_count=1)])
                  for i, t in enumerate(texts)])

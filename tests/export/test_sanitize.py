@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from export_stories import SCRIPT_HTML
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
-from export_stories import SCRIPT_HTML
 
 from fanarchive.export.sanitize import chapter_html, clean_html, text_to_html, to_xhtml
 from fanarchive.story import Chapter

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from email.utils import formatdate
 
 import pytest
 
 from fanarchive.config import load_config
 from fanarchive.errors import UsageError
+from fanarchive.sources.web.frontier import Frontier, NewUrl, utcnow
 from fanarchive.sources.web.politeness import HostSlot, parse_retry_after
 from fanarchive.sources.web.robots import RobotsRules
 from fanarchive.sources.web.settings import CrawlSettings
@@ -18,6 +20,8 @@ from fanarchive.sources.web.urls import (
     trap_reason,
     url_pattern,
 )
+from fanarchive.store.models import Source
+from fanarchive.store.store import Store
 
 CANONICAL = [
     # scheme and host case, default port, empty path, fragment
@@ -199,3 +203,35 @@ def test_user_agent_names_the_contact() -> None:
     assert CrawlSettings(user_agent="mybot/1", contact="x").user_agent_header() == \
         "mybot/1 (contact: x)"
     assert CrawlSettings().agent_token == "fanarchive"
+
+
+def test_frontier_queue_semantics(store: Store, source: Source) -> None:
+    frontier = Frontier(store.session, source.id)
+    assert frontier.prepare() is False and frontier.next_due() is None
+    added = frontier.add([NewUrl("http://h/", "h", 0), NewUrl("http://h/a", "h", 1),
+                          NewUrl("http://h/a", "h", 1),  # duplicates in one batch
+                          NewUrl("http://h/deep", "h", 9, state="skipped", outcome="max-depth"),
+                          NewUrl("http://x/", "x", 1, state="off-scope", outcome="off-scope")])
+    assert added == 2 and frontier.counts() == {"pending": 2, "skipped": 1, "off-scope": 1}
+    # Found again closer to the start: the depth refusal is lifted, the row is not duplicated.
+    assert frontier.add([NewUrl("http://h/deep", "h", 2)]) == 1
+    assert frontier.add([NewUrl("http://h/", "h", 0)]) == 0
+    claimed = frontier.claim({}, default_capacity=2, limit=10)
+    assert [e.url for e in claimed] == ["http://h/", "http://h/a"]  # breadth first, per host
+    frontier.release([claimed[1].id])
+    frontier.finish(claimed[0].id, state="done", outcome="ok")
+    later = frontier.lookup("http://h/deep")
+    assert later is not None and later.depth == 2
+    frontier.finish(later.id, state="pending", next_attempt_at=utcnow() + timedelta(hours=1))
+    store.commit()
+    # A killed run left "fetching" rows: resuming puts them back; done rows stay done.
+    assert frontier.claim({}, 2, 10)[0].url == "http://h/a"
+    assert frontier.prepare() is True
+    assert frontier.counts() == {"done": 1, "pending": 2, "off-scope": 1}
+    assert frontier.next_due() is not None and frontier.next_due(["h"]) is None
+    # Nothing pending: the next run is a new crawl and queues finished URLs again.
+    for entry in frontier.claim({}, 5, 10):
+        frontier.finish(entry.id, state="done", outcome="ok")
+    frontier.finish(frontier.lookup("http://h/deep").id, state="done")  # type: ignore[union-attr]
+    assert frontier.prepare() is False
+    assert frontier.counts() == {"pending": 3, "off-scope": 1}

@@ -134,6 +134,10 @@ def export(
                             since=_parse_since(since), revisions=revisions, base_url=base_url)
     if to is not None and fmt != "opendoors":
         raise UsageError("--to works with --format opendoors only")
+    if to is None:
+        from fanarchive.export.folder import check_output
+
+        check_output(fmt, output)  # before the progress bar, so a bad path is one clean line
     progress = RichProgress()
     progress.start(None, f"Exporting {fmt}")
     try:

@@ -22,6 +22,7 @@ from pathlib import Path
 from fanarchive.errors import UsageError
 
 MARKER = ".fanarchive-export.json"
+FOLDER_FORMATS = frozenset({"epub", "html", "ao3"})
 
 
 def check_target(path: Path) -> Path:
@@ -40,6 +41,22 @@ def check_target(path: Path) -> Path:
     if not os.access(parent, os.W_OK | os.X_OK):
         raise UsageError(f"cannot write {path}: folder {parent} is not writable")
     return parent
+
+
+def check_output(fmt: str, path: Path) -> None:
+    """Fail before any work when ``path`` cannot take an export in ``fmt`` (file or folder)."""
+    path = Path(path)
+    if fmt in FOLDER_FORMATS:
+        check_target(path)
+        return
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        what = "is not a folder" if parent.exists() else "does not exist"
+        raise UsageError(f"cannot write {path}: folder {parent} {what}")
+    if path.is_dir():
+        raise UsageError(f"cannot write {path}: it is a folder; {fmt} writes a file")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise UsageError(f"cannot write {path}: folder {parent} is not writable")
 
 
 @contextmanager

@@ -523,6 +523,8 @@ class DumpReader:
     # -- errors ----------------------------------------------------------------------------
 
     def _fail(self, reason: str, *, line: int, table: str | None, code: str) -> None:
+        if code == "truncated" and self._damage:
+            reason, self._damage = f"{reason}: {self._damage}", None  # said once, here
         error = DumpError(reason, line=line, table=table, source=self.source, code=code)
         self.errors.append(error)
         if self.on_error == "raise":
@@ -536,8 +538,9 @@ class DumpReader:
             try:
                 self._skip_ws()
                 if self._at_eof():
-                    if self._damage:
-                        self._fail(self._damage, line=line, table=None, code="truncated")
+                    if self._damage:  # cut between statements: nothing else said so
+                        self._fail("the dump ends early", line=line, table=None,
+                                   code="truncated")
                     return
                 line = self._line()
                 if self._buf[self._pos : self._pos + 1] == b";":
@@ -557,10 +560,8 @@ class DumpReader:
                 else:
                     self._skip_statement()
             except _Truncated:
-                reason = "the dump ends inside a statement (truncated file?)"
-                if self._damage:
-                    reason += f": {self._damage}"
-                self._fail(reason, line=line, table=None, code="truncated")
+                self._fail("the dump ends inside a statement (truncated file?)", line=line,
+                           table=None, code="truncated")
                 return
             except _TooLarge:
                 reason = f"a value is larger than {self.max_buffer >> 20} MB (unterminated string?)"
@@ -845,7 +846,8 @@ class DumpReader:
             if m is None:
                 if self._runaway_string():
                     raise _Syntax("a string runs into the next statement (broken escape?)")
-                if self._eof and (self._pos >= len(self._buf)
+                # At the end: nothing (or only blanks) after the comma, or a token cut short.
+                if self._eof and (not self._buf[self._pos:].strip()
                                   or _PENDING.match(self._buf, self._pos)):
                     raise _Truncated
                 raise _Syntax(f"unreadable value near {self._buf[self._pos:self._pos + 20]!r}")

@@ -22,11 +22,11 @@ def _statement(dialect: str, table: Table) -> Any:
         if dialect == "postgresql":
             stmt = pg_insert(table).on_conflict_do_nothing()
         elif dialect in ("mysql", "mariadb"):
-            # INSERT IGNORE would also hide truncation errors; a no-op update only skips
-            # duplicates (and reports 0 affected rows for them).
-            base = mysql_insert(table)
+            # INSERT IGNORE would also hide truncation errors; "pk = pk" is a true no-op that
+            # only skips duplicates (0 affected rows). "pk = VALUES(pk)" would renumber an
+            # auto-increment row that clashed on another unique key.
             pk = next(iter(table.primary_key.columns)).name
-            stmt = base.on_duplicate_key_update({pk: base.inserted[pk]})
+            stmt = mysql_insert(table).on_duplicate_key_update({pk: table.c[pk]})
         else:
             stmt = sqlite_insert(table).on_conflict_do_nothing()
         _STATEMENTS[key] = stmt

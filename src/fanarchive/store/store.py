@@ -145,11 +145,17 @@ class Store:
                       parser: str | None = None, page_kind: str | None = None) -> bool:
         """Keep the bytes (once per content) and this sighting; False when already known."""
         conn = self.session.connection()
+        locator_hash = sha256_text(doc.locator)
+        if conn.dialect.name in ("mysql", "mariadb") and conn.execute(_DOCUMENT, {
+                "source": source_id, "locator": locator_hash, "sha": doc.sha256}).first():
+            # MySQL drivers report "found rows", so the insert's row count cannot tell a
+            # duplicate from a new row there: ask first.
+            return False
         insert_ignore(conn, table_of(Blob),
                       [{"sha256": doc.sha256, "size": len(doc.content), "data": doc.content}])
         added = insert_ignore(conn, table_of(DocumentRow), [{
             "source_id": source_id, "sha256": doc.sha256, "locator": doc.locator,
-            "locator_hash": sha256_text(doc.locator), "url": doc.url, "path": doc.path,
+            "locator_hash": locator_hash, "url": doc.url, "path": doc.path,
             "media_type": doc.media_type, "http_status": doc.http_status,
             "http_headers": dict(doc.http_headers) or None, "parser": parser,
             "page_kind": page_kind, "fetched_at": doc.fetched_at, "run_id": run_id,
@@ -491,6 +497,9 @@ _LOOKUP = union_all(
     select(*_LOOKUP_COLUMNS).join(StoryAlias, StoryAlias.story_id == StoryRow.id)
     .where(StoryAlias.identity_hash == bindparam("key")),
 )
+_DOCUMENT = select(DocumentRow.id).where(
+    DocumentRow.source_id == bindparam("source"), DocumentRow.locator_hash == bindparam("locator"),
+    DocumentRow.sha256 == bindparam("sha"))
 _PREVIOUS = select(Revision.content_hash, Revision.meta).where(
     Revision.story_id == bindparam("story"), Revision.number == bindparam("number"))
 _SIGHTING = select(StorySource.id, StorySource.sha256, StorySource.removed_at).where(
