@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 from fanarchive_parsers.htmlstory.dom import absolute_url, inline_text, parse_html
 from fanarchive_parsers.htmlstory.text import paragraphs
 from fanarchive_parsers.livejournal.page import Entry, cut_links, find_entry, is_furniture
-from fanarchive_parsers.plaintext import _apply_headers
+from fanarchive_parsers.plaintext import apply_headers
 from fanarchive_parsers.plaintext.headers import scan_headers
 from fanarchive_parsers.plaintext.parts import split_title_part
 from lxml import etree
@@ -97,7 +97,7 @@ class LiveJournalParser:
         body_text = "\n\n".join(paras)
         block = scan_headers(body_text)
         if block.found:
-            _apply_headers(story, block.headers)
+            apply_headers(story, block.headers)
             body_text = body_text[block.body_start:]
         if not block.found and not (entry.subject and _FIC_SUBJECT.search(entry.subject)):
             return ParseResult(page_kind="post", links=[u for _, u in nav],

@@ -95,7 +95,7 @@ class PlainTextParser:
         story = ParsedStory()
         block = self._headers(text)
         if block.found:
-            _apply_headers(story, block.headers)
+            apply_headers(story, block.headers)
             body = text[block.body_start :]
         else:
             story.flags.append(QualityFlag("no-headers", "no Title:/Author: header block at the "
@@ -122,7 +122,7 @@ class PlainTextParser:
         return ParseResult(stories=[story])
 
 
-def _apply_headers(story: ParsedStory, headers: list[Header]) -> None:
+def apply_headers(story: ParsedStory, headers: list[Header]) -> None:
     """Fill raw_headers (labels as written) and fields (canonical names)."""
     fields = story.fields
     labelled_title = any(h.field == "title" and not h.synthetic for h in headers)

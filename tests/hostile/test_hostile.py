@@ -44,9 +44,13 @@ MEMORY_BOUND_MB = {"reduced": 400, "full": 1200}
 # Wall-clock limit for the import subprocess: a hang is a failure, not a stuck CI job.
 TIMEOUT_SECONDS = {"reduced": 600, "full": 7200}
 
-# What must never survive into text that came out of HTML, nor into HTML after the sanitizer.
+# What must never survive into text that came out of an HTML page.
 XSS_MARKERS = re.compile(r"<script|onerror\s*=|onload\s*=|onclick\s*=|javascript:|<iframe|"
                          r"<object|<embed|expression\(|srcdoc", re.IGNORECASE)
+ACTIVE_TAGS = frozenset({"script", "iframe", "frame", "object", "embed", "applet", "svg", "math",
+                         "style", "link", "meta", "base", "form", "template"})
+URL_ATTRIBUTES = frozenset({"href", "src", "action", "formaction", "data", "srcdoc", "xlink:href",
+                            "background", "poster", "srcset"})
 # Files written at these places would mean an archive member escaped.
 ESCAPE_NAMES = ("escape_zip_up.txt", "escape_zip_abs.txt", "escape_zip_drive.txt",
                 "escape_zip_climb.txt", "escape_7z_up.txt", "escape_7z_abs.txt")
@@ -241,9 +245,10 @@ def check_every_error_belongs_to_an_item(c: Campaign) -> None:
         assert error["message"].strip(), error
         error["locator"].encode("utf-8")  # printable, storable: no lone surrogates
     for record in c.records:
+        # One story may be sighted in several items (both cut dumps hold "Bacon ipsum").
         owners = {item.key for item in c.items for s in record["sources"]
                   if item.key in (s["path"] or s["url"] or "")}
-        assert len(owners) == 1, (record["title"], record["sources"], owners)
+        assert owners, (record["title"], record["sources"])
 
 
 def check_item(c: Campaign, key: str) -> None:
@@ -355,6 +360,30 @@ CHECKS = {name.removeprefix("_check_"): func for name, func in globals().items()
           if name.startswith("_check_")}
 
 
+def active_content(fragment: str) -> list[str]:
+    """Everything in an HTML fragment that could run code or fetch something, as a browser
+    would parse it: elements, ``on*`` attributes, script URLs, CSS expressions and url()."""
+    from lxml import html as lxml_html
+
+    if not fragment.strip():
+        return []
+    found = []
+    for el in lxml_html.fragment_fromstring(fragment, create_parent="div").iter():
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if tag.lower() in ACTIVE_TAGS:
+            found.append(f"<{tag}>")
+        for name, value in el.attrib.items():
+            name, value = name.lower(), re.sub(r"[\s\x00-\x1f]", "", value).lower()
+            if name.startswith("on"):
+                found.append(f"{name}=")
+            elif name in URL_ATTRIBUTES and value.startswith(("javascript:", "vbscript:",
+                                                              "data:")):
+                found.append(f"{name}={value[:30]}")
+            elif name == "style" and ("expression(" in value or "url(" in value):
+                found.append(f"style={value[:30]}")
+    return found
+
+
 def check_sanitized_html(c: Campaign) -> None:
     """Every chapter of the campaign, through the export sanitizer, carries no active content."""
     sanitize = pytest.importorskip("fanarchive.export.sanitize")
@@ -368,7 +397,7 @@ def check_sanitized_html(c: Campaign) -> None:
             if len(ch["text"]) > 200_000 and not ch.get("html"):
                 continue  # megabytes of plain prose: nothing to find, slow to convert
             cleaned = sanitize.chapter_html(chapter)
-            assert not XSS_MARKERS.search(cleaned), (record["sources"], cleaned[:2000])
+            assert active_content(cleaned) == [], (record["sources"], cleaned[:2000])
             checked += 1
     assert checked > 0
 
@@ -413,7 +442,7 @@ def test_reduced_export_validates_and_html_sanitizes(reduced: Campaign) -> None:
 def test_reduced_jsonl_html_field_is_sanitized(reduced: Campaign) -> None:
     for record in reduced.records:
         for ch in record["chapters"]:
-            assert not XSS_MARKERS.search(ch.get("html") or ""), ch["html"][:500]
+            assert active_content(ch.get("html") or "") == [], ch["html"][:500]
 
 
 # --- the full campaign (FANARCHIVE_HOSTILE=DIR pytest tests/hostile -k full) -------------------
