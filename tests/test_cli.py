@@ -69,3 +69,14 @@ def test_default_database_lives_in_the_data_folder(tmp_path: Path, monkeypatch,
     monkeypatch.setenv("FANARCHIVE_HOME", str(tmp_path / "home"))
     assert main(["import", "-q", str(seed_file)]) == 0
     assert (tmp_path / "home" / "fanarchive.sqlite3").exists()
+
+
+def test_status_hints_at_gated_stories(sqlite_url: str, site_factory, capsys) -> None:
+    site = site_factory("efiction", stories=8, max_chapters=2)
+    assert main(["--db", sqlite_url, "import", "-q", site.url + "/", "--delay", "0",
+                 "--allow-private", "--ignore-crawl-delay"]) == 0
+    capsys.readouterr()
+    assert main(["--db", sqlite_url, "status"]) == 0
+    out = capsys.readouterr().out
+    assert "stories gated in run 1" in out and "--adult" in out
+    assert "need a login" in out

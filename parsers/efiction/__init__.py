@@ -57,6 +57,7 @@ from .links import (
     query_of,
     script_of,
     sid_of,
+    with_consent,
 )
 
 __all__ = ["EfictionParser", "fanarchive_parsers"]
@@ -363,6 +364,7 @@ class _EfictionPage:
         first = [printable] if printable and not complete else []
         if printable is None and not whole:
             first += [url for _, url in sorted(own, key=lambda o: o[0])] + self._menu_chapters()
+        first = [with_consent(url, self.document.url) for url in first]
         others = discovery_links(self.page, exclude_sid=self.sid)
         return list(dict.fromkeys([*first, *others]))
 

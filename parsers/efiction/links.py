@@ -52,6 +52,30 @@ def clean_url(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(kept), ""))
 
 
+# The gate's consent parameters: eFiction honours them on every viewstory.php request, so a
+# story link that carries them works without the PHP session that remembers the consent.
+CONSENT_PARAMS = frozenset({"warning", "ageconsent"})
+
+
+def with_consent(url: str, page_url: str | None) -> str:
+    """``url`` plus the consent parameters ``page_url`` carries and ``url`` lacks.
+
+    Without them the printer view of a gated story depends on a session cookie: a later crawl
+    (a new session) gets the gate again where it stored the story, under another URL.
+    """
+    if not page_url:
+        return url
+    consent = [(k, v) for k, v in parse_qsl(urlsplit(page_url).query, keep_blank_values=True)
+               if k.lower() in CONSENT_PARAMS]
+    if not consent:
+        return url
+    parts = urlsplit(url)
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    have = {k.lower() for k, _ in pairs}
+    pairs += [(k, v) for k, v in consent if k.lower() not in have]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(pairs), ""))
+
+
 def printable_all(url: str) -> str:
     """A printable link of one chapter turned into the all-chapters form."""
     parts = urlsplit(url)

@@ -16,6 +16,7 @@ from fanarchive.document import Document
 from fanarchive.errors import ItemError
 from fanarchive.identity import story_identity
 from fanarchive.normalize import NormalizeContext, normalize_story
+from fanarchive.normalize.fields import parse_series
 from fanarchive.parsed import ParsedStory, ParseResult, QualityFlag
 from fanarchive.plugins import choose_parser, get_parser
 from fanarchive.progress import NoProgress, Progress
@@ -273,7 +274,7 @@ class Importer:
         lead = wholes[0][0]
         for parsed, _ in pages[1:]:
             for key, value in parsed.fields.items():
-                lead.fields.setdefault(key, value)
+                _merge_field(lead.fields, key, value)
             for label, text in parsed.raw_headers.items():
                 lead.raw_headers.setdefault(label, text)
             lead.flags += [f for f in parsed.flags if f not in lead.flags]
@@ -287,7 +288,7 @@ class Importer:
             if stub.identity and not stub.chapters:
                 kept = self._stubs.setdefault(stub.identity, ParsedStory(identity=stub.identity))
                 for key, value in stub.fields.items():
-                    kept.fields.setdefault(key, value)
+                    _merge_field(kept.fields, key, value)
                 for label, text in stub.raw_headers.items():
                     kept.raw_headers.setdefault(label, text)
 
@@ -297,7 +298,7 @@ class Importer:
         stub = self._stubs.get(parsed.identity or "")
         if stub is not None:
             for key, value in stub.fields.items():
-                parsed.fields.setdefault(key, value)
+                _merge_field(parsed.fields, key, value)
             for label, text in stub.raw_headers.items():
                 parsed.raw_headers.setdefault(label, text)
         try:
@@ -370,6 +371,23 @@ class Importer:
             report.errors.append((locator, code, message))
         self.store.record_error(run, locator, stage, code, message)
         self._pending += 1
+
+
+def _merge_field(fields: dict[str, Any], key: str, value: Any) -> None:
+    """Fill ``fields[key]`` from another page of the same story; what a page said wins.
+
+    The one exception is a series: an eFiction story page names only the series, its series
+    page names the part as well ("Title, part 3"), and the part must not be lost to the order
+    in which the two pages came.
+    """
+    old = fields.get(key)
+    if old is None:
+        fields[key] = value
+    elif key == "series" and isinstance(old, str) and isinstance(value, str):
+        have, offered = parse_series(old), parse_series(value)
+        if (have is not None and offered is not None and have.part is None
+                and offered.part is not None and have.title == offered.title):
+            fields[key] = value
 
 
 def _join_parts(parts: list[_Part], base: Story | None) -> Story:

@@ -86,6 +86,20 @@ def build_status(store: Store, database: str, last_runs: int = 5,
         hints.append(f"The last run had {runs[0].failed} failed item(s); reasons are listed above.")
     if runs and runs[0].status == "running":
         hints.append("The last run did not finish (interrupted?): run it again; nothing is lost.")
+    for r in runs:
+        gated = s.scalar(select(func.count()).select_from(RunError).where(
+            RunError.run_id == r.id, RunError.code == "gated")) or 0
+        if gated:
+            where = (f"`fanarchive source add {r.source} … --adult --replace`"
+                     if r.source and not r.source.startswith("import:")
+                     else "`--adult` on the import")
+            hints.append(f"{gated} stories gated in run {r.id}: if you consent to age gates, "
+                         f"use {where}.")
+        login = s.scalar(select(func.count()).select_from(RunError).where(
+            RunError.run_id == r.id, RunError.code == "login")) or 0
+        if login:
+            hints.append(f"{login} pages in run {r.id} need a login; they were recorded, "
+                         "not parsed.")
     if flags.get("no-headers"):
         hints.append(f"{flags['no-headers']} stories had no header block: check their titles.")
     return StatusReport(
