@@ -71,8 +71,10 @@ _LABEL_WORDS = (r"title|author|authors|by|rating|rated|pairings?|summary|categor
                 r"series|genres?|notes?|author'?s notes?|feedback|e-?mail|archive|spoilers|"
                 r"keywords|date|posted|updated|completed?")
 _MARKUP_LABEL = re.compile(
-    rb"<(b|strong|th|td|dt|span|font|u)\b[^>]*>\s*(?:<[^>]+>\s*)*(?:" + _LABEL_WORDS.encode()
-    + rb")\s*:?\s*(?:<[^>]+>\s*)*</\1\s*>\s*:?",
+    # Bounded repeats: an unbounded run of nested tags here backtracks quadratically on a
+    # page of unclosed tags (a hostile-corpus finding).
+    rb"<(b|strong|th|td|dt|span|font|u)\b[^>]*>\s*(?:<[^>]+>\s*){0,4}(?:" + _LABEL_WORDS.encode()
+    + rb")\s*:?\s*(?:<[^>]+>\s*){0,4}</\1\s*>\s*:?",
 )
 _TEXT_LABEL = re.compile(rb"(?:^|<br\s*/?>|<p[^>]*>|\n)\s*(?:" + _LABEL_WORDS.encode()
                          + rb")\s*:\s*\S")

@@ -9,7 +9,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fanarchive.config import Config
 from fanarchive.document import Document
@@ -25,6 +25,9 @@ from fanarchive.store.models import Run, Source
 from fanarchive.store.store import NEW, UNCHANGED, UPDATED, Sighting, Store
 from fanarchive.story import Chapter, Story
 from fanarchive.wrangle import apply_rules_to_story, load_rules
+
+if TYPE_CHECKING:
+    from fanarchive.sync.changes import ChangePolicy
 
 MAX_ERRORS_IN_REPORT = 50
 WEB_BUFFER = 200  # stories whose pages are held back for merging (see _buffer_page)
@@ -64,8 +67,13 @@ class Importer:
     def __init__(self, store: Store, config: Config, *, parser: str | None = None,
                  fandom: str | None = None, progress: Progress | None = None,
                  stop: threading.Event | None = None,
-                 crawl: dict[str, Any] | None = None) -> None:
+                 crawl: dict[str, Any] | None = None,
+                 changes: ChangePolicy | None = None) -> None:
         self.store = store
+        # A sync's change detection (fanarchive.sync.changes): which stored stories' pages a
+        # crawl may skip. None for one-off imports, which fetch everything.
+        self.changes = changes
+        self._may_tombstone = True
         # Set from another thread (SIGTERM in the scheduler): finish the current item,
         # commit, and end the run as "interrupted" without tombstoning anything.
         self.stop = stop or threading.Event()
@@ -121,9 +129,12 @@ class Importer:
                     break
             self._flush_web(run, report)
             self._flush_parts(run, report)
-            if full_scan and source is not None and not self.stop.is_set():
+            vouched = self.changes.vouched - self._story_ids if self.changes else set()
+            report.unchanged += len(vouched)  # seen on the index pages, not fetched again
+            if full_scan and source is not None and not self.stop.is_set() \
+                    and self._may_tombstone:
                 report.removed = self.store.tombstone_unseen(
-                    source.id, self._story_ids, self._failed_locators)
+                    source.id, self._story_ids | vouched, self._failed_locators)
             self._checkpoint(run, report)
         except BaseException as exc:
             self.store.rollback()
@@ -150,6 +161,8 @@ class Importer:
 
         def on_page(doc: Document) -> PageResult:
             result = self._document(doc, source, run, report, save=False, web=True)
+            if self.changes is not None:
+                self.changes.observe(doc, result)
             self.progress.advance(doc.locator)
             if self._pending >= self.batch_size:
                 # No commit here: the crawler commits each page with its frontier row, so a
@@ -163,9 +176,16 @@ class Importer:
             return PageResult(links=list(result.links), page_kind=result.page_kind,
                               consent_url=consent, parser=result.parser)
 
+        if self.changes is not None:
+            self.changes.begin()  # parks unchanged stories' pages; maps them for the replay
+        self._replay_unfinished_crawl(source, run, report)
         crawl = Crawler(self.store, source, settings, handle=on_page, run_id=run.id)
         try:
-            outcome = crawl.run([url])
+            if self.changes is None:
+                outcome = crawl.run([url])
+            else:
+                outcome = self.changes.crawl(crawl, url, on_page, run)
+                self._may_tombstone = self.changes.may_tombstone
         except KeyboardInterrupt:
             if not self.stop.is_set():
                 raise
@@ -180,6 +200,51 @@ class Importer:
             else:  # gated, robots-disallowed, off-scope, login ...: recorded, not failures
                 self.store.record_error(run, problem.url, "fetch", problem.outcome,
                                         problem.reason or problem.outcome)
+
+    def _replay_unfinished_crawl(self, source: Source, run: Run, report: ImportReport) -> None:
+        """Parse again the pages an interrupted crawl of ``source`` has already fetched.
+
+        The crawler marks a page done once its bytes are stored, but a web story is saved only
+        when its pages have been merged (see ``_buffer_page``): after a kill -9 the stories
+        still held back are lost while their pages stay done and are never fetched again, and
+        so are the stubs of the index pages. Re-reading the stored pages of the unfinished
+        crawl brings both back; stories that were saved already come out unchanged.
+        """
+        from sqlalchemy import select
+
+        from fanarchive.store.crawl_models import DONE, FETCHING, PENDING, CrawlUrl
+        from fanarchive.store.models import DocumentRow
+
+        session = self.store.session
+        mine = CrawlUrl.source_id == source.id
+        if session.scalar(select(CrawlUrl.id).where(
+                mine, CrawlUrl.state.in_((PENDING, FETCHING))).limit(1)) is None:
+            return  # no crawl in progress: the next one starts afresh
+        pages = session.execute(
+            select(CrawlUrl.url, DocumentRow.sha256, DocumentRow.media_type,
+                   DocumentRow.http_status, DocumentRow.http_headers, DocumentRow.fetched_at)
+            .join(DocumentRow, (DocumentRow.source_id == CrawlUrl.source_id)
+                  & (DocumentRow.locator_hash == CrawlUrl.url_hash)
+                  & (DocumentRow.sha256 == CrawlUrl.content_sha256))
+            .where(mine, CrawlUrl.state == DONE, CrawlUrl.outcome.in_(("ok", "gate-passed")))
+            .order_by(CrawlUrl.fetched_at, CrawlUrl.id)
+        ).all()
+        for url, sha256, media_type, status, headers, fetched_at in pages:
+            content = self.store.blob(sha256)
+            if content is None:
+                continue
+            headers = dict(headers or {})
+            charset = None
+            for part in str(headers.get("content-type", "")).split(";")[1:]:
+                name, _, value = part.strip().partition("=")
+                if name.lower() == "charset" and value:
+                    charset = value.strip("\"' ")
+            doc = Document(content=content, locator=url, url=url, media_type=media_type,
+                           declared_charset=charset, http_status=status, http_headers=headers,
+                           fetched_at=fetched_at)
+            result = self._document(doc, source, run, report, save=False, web=True)
+            if self.changes is not None:
+                self.changes.observe(doc, result)
 
     # -- one document -------------------------------------------------------------------------
 

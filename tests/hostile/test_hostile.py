@@ -435,10 +435,6 @@ def test_reduced_export_validates_and_html_sanitizes(reduced: Campaign) -> None:
     check_sanitized_html(reduced)
 
 
-@pytest.mark.xfail(strict=True, reason="JSONL export with --html (include_html) writes chapter "
-                   "HTML as the parser kept it: onerror=, javascript: hrefs, onclick and "
-                   "<script> (eFiction dump chapters) reach the export unsanitized; "
-                   "export/record.py should pass it through export.sanitize.clean_html")
 def test_reduced_jsonl_html_field_is_sanitized(reduced: Campaign) -> None:
     for record in reduced.records:
         for ch in record["chapters"]:
@@ -491,10 +487,6 @@ def test_item_keys_are_unambiguous(sizes: Sizes) -> None:
 # --- regressions found by the campaign, as unit tests ------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="ReDoS in parsers/htmlstory detect(): _MARKUP_LABEL's "
-                   "(?:<[^>]+>\\s*)* before and after the label backtracks over every following "
-                   "tag, so a page of unclosed <b><i><span> tags takes O(n^2): 1.4 s for 12 KB, "
-                   "18 s for the 64 KB head of unclosed_100k.html; bound the repeats ({0,4})")
 def test_htmlstory_detect_is_linear_on_unclosed_tags() -> None:
     from fanarchive_parsers.htmlstory import HtmlStoryParser
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from fanarchive.export.sanitize import clean_html
 from fanarchive.store.models import StorySource
 from fanarchive.story import Story
 
@@ -26,7 +27,8 @@ def story_record(uid: str, story: Story, sightings: Sequence[StorySource],
         if c.end_notes:
             chapter["end_notes"] = c.end_notes
         if include_html and c.html:
-            chapter["html"] = c.html
+            # Story HTML from old sites may carry scripts and event handlers: never export it raw.
+            chapter["html"] = clean_html(c.html)
         chapters.append(chapter)
     return {
         "id": uid,

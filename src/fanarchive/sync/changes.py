@@ -1,0 +1,527 @@
+"""Change detection for syncs of web sources: fetch again only what may have changed.
+
+A real eFiction archive sends no ETag or Last-Modified, and editing a chapter leaves the story's
+"Updated" date alone, so neither conditional GET nor the listing's date alone can prove a story
+unchanged. A sync therefore walks every *navigation* page (listings, author and series pages:
+they reveal new, changed and vanished stories) and keeps each stored story's own pages
+("body" pages: the reading view, its age gate, the printer view) *parked* in the crawl frontier
+until something says they are worth a request:
+
+* ``changed``: an index page shows the story with another Updated date, chapter count, word
+  count or completion than the stored revision (fetched without validators: the site said so);
+* ``restore``: the story had been tombstoned and is listed again;
+* ``revalidate``: the site sends validators for the story's text pages: a conditional GET costs
+  a 304 and catches even silent edits;
+* ``deep``: the deterministic deep re-check share of tonight (below), or ``--deep``;
+* ``linked``: a page links to the story but no index page described it, so nothing vouches for
+  it.
+
+Stories an index page vouches for count as seen (never tombstoned); stored stories that no page
+lists or links any more vanish.
+
+Deep re-check: ``deep_recheck_days = N`` (per source, or ``[fanarchive.sync]`` in the config;
+default 30, 0 turns it off) re-reads each story's text at least every N days, spread evenly: a
+story's place on a circle comes from the sha256 of its identity, and night ``d`` (the date's
+ordinal) covers the arc ``[d/N, (d+1)/N)``, so every night re-reads 1/N of the archive and N
+consecutive nights cover all of it. ``deep_recheck_share = s`` sets the nightly share directly
+(N = 1/s). A story whose pages were last fetched more than N days ago (nights missed, a weekly
+schedule) is due as well.
+
+Interrupted crawls (kill -9) resume from the frontier: pages already fetched in the unfinished
+crawl are replayed from their stored copies, so stubs, decisions and stories come out exactly as
+in an uninterrupted run. Pages answered 304 are replayed from their stored copy the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import and_, exists, select, update
+
+from fanarchive.config import Config
+from fanarchive.document import Document
+from fanarchive.errors import FanarchiveError
+from fanarchive.normalize.fields import parse_date, parse_status
+from fanarchive.parsed import ParseResult
+from fanarchive.sources.web import CrawlReport, absolute_link, canonicalize
+from fanarchive.store.crawl_models import (
+    DONE,
+    FAILED,
+    FETCHING,
+    PENDING,
+    REQUEUED_STATES,
+    SKIPPED,
+    CrawlUrl,
+)
+from fanarchive.store.hashing import sha256_text
+from fanarchive.store.models import Blob, DocumentRow, Revision, Run, StorySource, table_of
+from fanarchive.store.store import Store
+
+PARKED = "unchanged"  # frontier outcome of a parked body page (state "skipped")
+PARKED_REASON = "not fetched: nothing said the story changed since the last sync"
+BODY_KINDS = ("story", "gate")
+PARKABLE = ("ok", "not-modified", "gate-passed")  # outcomes of a body page worth parking
+DEFAULT_DEEP_RECHECK_DAYS = 30.0
+MAX_PASSES = 6  # crawler passes per sync: 304 replays and linked stories may need more
+_CHUNK = 500
+
+# Index-page labels that move when a story's text does (lower case, no colon).
+FINGERPRINT_LABELS = {
+    "updated": "updated", "last updated": "updated", "date updated": "updated",
+    "chapters": "chapters", "parts": "chapters",
+    "word count": "words", "words": "words", "wordcount": "words",
+    "completed": "completed", "complete": "completed", "status": "completed",
+}
+
+
+class SourceUnavailable(FanarchiveError):
+    """The source's start page could not be reached: the run fails, the next one retries."""
+
+
+# -- the deep re-check -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeepCheck:
+    """Which stories get their text re-read tonight although nothing says they changed."""
+
+    share: float  # of the archive per night; 0 turns the deep re-check off
+    today: date
+    force: bool = False  # every story, tonight (``fanarchive sync --deep``)
+
+    @classmethod
+    def from_settings(cls, config: Config, settings: Mapping[str, Any],
+                      today: date | None = None, force: bool = False) -> DeepCheck:
+        """Per-source ``deep_recheck_share``/``_days`` over ``[fanarchive.sync]``."""
+        share = settings.get("deep_recheck_share")
+        days = settings.get("deep_recheck_days")
+        if share is None and days is None:
+            share = config.get("fanarchive.sync.deep_recheck_share")
+            days = config.get("fanarchive.sync.deep_recheck_days", DEFAULT_DEEP_RECHECK_DAYS)
+        if share is None:
+            share = 1.0 / float(days) if days and float(days) > 0 else 0.0
+        share = min(max(float(share), 0.0), 1.0)
+        return cls(share, today or datetime.now(UTC).date(), force)
+
+    @property
+    def period_days(self) -> float:
+        return math.inf if self.share <= 0 else 1.0 / self.share
+
+    def covers(self, identity: str, day: date | None = None) -> bool:
+        """True when tonight's (or ``day``'s) share includes the story."""
+        if self.force:
+            return True
+        if self.share <= 0:
+            return False
+        start = ((day or self.today).toordinal() * self.share) % 1.0
+        return (story_position(identity) - start) % 1.0 < self.share
+
+    def overdue(self, last_fetched: datetime | None) -> bool:
+        """Not read for longer than the period: its nights were missed."""
+        if last_fetched is None or self.share <= 0:
+            return False
+        return (self.today - last_fetched.date()).days > self.period_days
+
+
+def story_position(identity: str) -> float:
+    """Where a story sits on the deep re-check circle: stable, evenly spread."""
+    return int(hashlib.sha256(identity.encode()).hexdigest()[:13], 16) / float(16 ** 13)
+
+
+# -- fingerprints ------------------------------------------------------------------------------
+
+
+def _norm(value: str) -> str:
+    return " ".join(value.split()).casefold()
+
+
+def index_fingerprint(raw_headers: Mapping[str, str]) -> dict[str, str]:
+    """The change-revealing values an index page shows about a story, comparable across the
+    listing and the story page: dates and completion canonical, counts as bare digits."""
+    found: dict[str, str] = {}
+    for label, value in raw_headers.items():
+        key = FINGERPRINT_LABELS.get(label.strip().rstrip(":").strip().lower())
+        if key is None or key in found or not value or not value.strip():
+            continue
+        if key == "updated":
+            found[key] = parse_date(value) or _norm(value)
+        elif key == "completed":
+            found[key] = parse_status(value) or _norm(value)
+        else:
+            digits = "".join(ch for ch in value if ch.isdigit())
+            if digits:
+                found[key] = str(int(digits))
+    return found
+
+
+def stored_fingerprint(meta: Mapping[str, Any]) -> dict[str, str]:
+    """The same values for a stored revision; chapters are counted, not read from a header."""
+    found = index_fingerprint(meta.get("raw_headers") or {})
+    if meta.get("updated"):
+        found["updated"] = str(meta["updated"])
+    if meta.get("status"):
+        found["completed"] = str(meta["status"])
+    found["chapters"] = str(len(meta.get("chapters") or []))
+    return found
+
+
+def fingerprint_changes(listed: Mapping[str, str], stored: Mapping[str, str]) -> list[str] | None:
+    """Keys that differ; None when the two share no key (nothing can be vouched for)."""
+    common = [key for key in listed if key in stored]
+    if not common:
+        return None
+    return [key for key in common if listed[key] != stored[key]]
+
+
+# -- the policy --------------------------------------------------------------------------------
+
+
+@dataclass
+class _Story:
+    """A stored story's body pages in this source's frontier."""
+
+    rows: list[int] = field(default_factory=list)
+    validated: list[int] = field(default_factory=list)  # rows that carry ETag/Last-Modified
+    text_rows_validated: bool = True  # every page the story was saved from has validators
+    last_fetched: datetime | None = None
+
+
+@dataclass
+class ChangeStats:
+    parked: int = 0  # body pages not requested at the start of the crawl
+    vouched: int = 0  # stories an index page showed unchanged
+    refetched: Counter[str] = field(default_factory=Counter)  # stories re-read, by reason
+    replayed: int = 0  # stored pages that stood in (resume, 304)
+    passes: int = 0
+    resumed: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"parked": self.parked, "vouched": self.vouched,
+                "refetched": dict(sorted(self.refetched.items())), "replayed": self.replayed,
+                "passes": self.passes, "resumed": self.resumed}
+
+
+class ChangePolicy:
+    """Decides, during one sync of one web source, which stored stories need their pages.
+
+    The importer calls :meth:`crawl` instead of ``Crawler.run`` and hands every page it parsed
+    to :meth:`observe`; afterwards :attr:`vouched` are the stories seen without a request and
+    :attr:`may_tombstone` says whether the crawl saw enough to declare the others vanished.
+    """
+
+    def __init__(self, store: Store, source_id: int, deep: DeepCheck) -> None:
+        self.store = store
+        self.source_id = source_id
+        self.deep = deep
+        self.stats = ChangeStats()
+        self.vouched: set[int] = set()
+        self.may_tombstone = True
+        self.incomplete_reason: str | None = None
+        self._stories: dict[int, _Story] = {}
+        self._owner_of_hash: dict[str, int] = {}  # url hash of a body page -> story id
+        self._decided: dict[int, str] = {}
+        self._linked: set[int] = set()
+        self._identities: dict[str, tuple[int, bool] | None] = {}
+        self._replayed: set[int] = set()
+        self._table = table_of(CrawlUrl)
+        self._mine = self._table.c.source_id == source_id
+
+    # -- the crawl ----------------------------------------------------------------------------
+
+    def crawl(self, crawler: Any, start_url: str, handle: Callable[[Document], Any],
+              run: Run | None = None) -> CrawlReport:
+        """Run ``crawler`` (a :class:`~fanarchive.sources.web.Crawler` whose handler calls
+        :meth:`observe`) as many passes as the decisions need; ``handle`` parses a stored
+        page the way the handler parses a fetched one. Call :meth:`begin` first."""
+        reports: list[CrawlReport] = []
+        while True:
+            self.stats.passes += 1
+            reports.append(crawler.run([start_url]))
+            # Pages the server answered 304 never reached the handler: their stored copy does.
+            for doc in self._documents(self._not_modified_rows()):
+                handle(doc)
+            if reports[-1].stopped != "finished" or self.stats.passes >= MAX_PASSES:
+                break
+            self._unpark_linked()
+            if not self._pending():
+                break
+        report = merge_reports(reports)
+        self._judge_crawl(start_url, report)
+        if run is not None:
+            run.options = {**(run.options or {}), "changes": self.stats.as_dict()}
+        return report
+
+    def begin(self) -> bool:
+        """Map body pages to stories; park them when a new crawl starts. True on resume:
+        the importer then replays the pages the unfinished crawl fetched (through
+        :meth:`observe` too), so decisions come out as in an uninterrupted run."""
+        resumed = self._pending(include_fetching=True)
+        self.stats.resumed = resumed
+        self._map_bodies()
+        if not resumed:
+            self._park()
+        self.store.commit()
+        return resumed
+
+    def _pending(self, include_fetching: bool = False) -> bool:
+        states = (PENDING, FETCHING) if include_fetching else (PENDING,)
+        return bool(self.store.session.scalar(select(exists().where(
+            self._mine, self._table.c.state.in_(states)))))
+
+    def _map_bodies(self) -> None:
+        """Which frontier rows are a stored story's own pages.
+
+        A row is a body page when its stored copy parsed as a story or gate page. The pages a
+        story was saved from are its sightings; walking up ``discovered_from`` from them while
+        the parent is a body page too adds the reading view and age gate that led there.
+        """
+        c, d = self._table, table_of(DocumentRow)
+        rows = self.store.session.execute(
+            select(c.c.id, c.c.url_hash, c.c.discovered_from, c.c.fetched_at, c.c.etag,
+                   c.c.last_modified, d.c.page_kind)
+            .select_from(c.outerjoin(d, and_(d.c.source_id == c.c.source_id,
+                                             d.c.locator_hash == c.c.url_hash,
+                                             d.c.sha256 == c.c.content_sha256)))
+            .where(self._mine)).all()
+        by_hash = {row.url_hash: row for row in rows}
+        by_id = {row.id: row for row in rows}
+        owner: dict[int, int] = {}
+        shared: set[int] = set()
+        sighted: dict[int, set[int]] = {}
+        for story_id, locator_hash in self.store.session.execute(
+                select(StorySource.story_id, StorySource.locator_hash)
+                .where(StorySource.source_id == self.source_id)).all():
+            row = by_hash.get(locator_hash)
+            if row is not None:
+                sighted.setdefault(story_id, set()).add(row.id)
+            for _ in range(64):  # discovered_from is a tree; the bound is only a guard
+                if row is None or row.page_kind not in BODY_KINDS:
+                    break
+                known = owner.setdefault(row.id, story_id)
+                if known != story_id:
+                    shared.add(row.id)  # one page, two stories: never parked
+                    break
+                parent = by_id.get(row.discovered_from) if row.discovered_from else None
+                if parent is not None and owner.get(parent.id) == story_id:
+                    break
+                row = parent
+        for row_id, story_id in owner.items():
+            if row_id in shared:
+                continue
+            row = by_id[row_id]
+            story = self._stories.setdefault(story_id, _Story())
+            story.rows.append(row_id)
+            if row.etag or row.last_modified:
+                story.validated.append(row_id)
+            elif row_id in sighted.get(story_id, ()):
+                story.text_rows_validated = False
+            moment = _utc(row.fetched_at)
+            if moment is not None and (story.last_fetched is None or moment > story.last_fetched):
+                story.last_fetched = moment
+            self._owner_of_hash[row.url_hash] = story_id
+
+    def _park(self) -> None:
+        """Start a new crawl: navigation pages queued again, body pages parked."""
+        c = self._table
+        ids = [row_id for story in self._stories.values() for row_id in story.rows]
+        for start in range(0, len(ids), _CHUNK):
+            result = self.store.session.execute(
+                update(c).where(c.c.id.in_(ids[start:start + _CHUNK]),
+                                ((c.c.state == DONE) & c.c.outcome.in_(PARKABLE))
+                                | ((c.c.state == SKIPPED) & (c.c.outcome == PARKED)))
+                .values(state=SKIPPED, outcome=PARKED, reason=PARKED_REASON))
+            self.stats.parked += int(result.rowcount or 0)
+        # What Crawler.run would do for a new crawl, minus the parked rows; the crawler then
+        # finds pending rows and "resumes", leaving the parked ones alone.
+        self.store.session.execute(
+            update(c).where(self._mine, c.c.state.in_(REQUEUED_STATES),
+                            ~((c.c.state == SKIPPED) & (c.c.outcome == PARKED)))
+            .values(state=PENDING, attempts=0, next_attempt_at=None))
+
+    # -- decisions ------------------------------------------------------------------------------
+
+    def observe(self, doc: Document, result: ParseResult) -> None:
+        """Decide about the stories an index page describes; note the stories pages link to."""
+        if result.page_kind == "index":
+            for stub in result.stories:
+                if stub.identity and not any(c.text for c in stub.chapters):
+                    self._judge_stub(stub.identity, stub.raw_headers)
+        if doc.url and self._owner_of_hash:
+            for href in result.links:
+                url = absolute_link(doc.url, href)
+                story_id = self._owner_of_hash.get(sha256_text(url)) if url else None
+                if story_id is not None and story_id not in self._decided:
+                    self._linked.add(story_id)
+
+    def _judge_stub(self, identity: str, raw_headers: Mapping[str, str]) -> None:
+        known = self._lookup(identity)
+        if known is None:
+            return  # new, or fetched anyway: the crawl takes care of it
+        story_id, removed = known
+        if story_id in self._decided:
+            return
+        listed = index_fingerprint(raw_headers)
+        if not listed:
+            return  # a bare link: someone else may describe it; else "linked" later
+        story = self._stories[story_id]
+        if removed:
+            self._refetch(story_id, "restore", story.rows, conditional=False)
+            return
+        changes = fingerprint_changes(listed, stored_fingerprint(self._meta(story_id)))
+        if changes is None:
+            return
+        if changes:
+            self._refetch(story_id, "changed", story.rows, conditional=False)
+        elif story.validated and story.text_rows_validated:
+            self._refetch(story_id, "revalidate", story.validated, conditional=True)
+        elif self.deep.covers(identity) or self.deep.overdue(story.last_fetched):
+            self._refetch(story_id, "deep", story.rows, conditional=True)
+        else:
+            self._decided[story_id] = "vouched"
+            self.vouched.add(story_id)
+            self.stats.vouched += 1
+
+    def _lookup(self, identity: str) -> tuple[int, bool] | None:
+        """(story id, tombstoned) of a story with parked pages, by identity or alias."""
+        if identity not in self._identities:
+            row = self.store.find_story(identity)
+            self._identities[identity] = (
+                (row.id, row.removed_at is not None)
+                if row is not None and row.id in self._stories else None)
+        return self._identities[identity]
+
+    def _meta(self, story_id: int) -> Mapping[str, Any]:
+        from fanarchive.store.models import StoryRow
+
+        meta = self.store.session.scalar(
+            select(Revision.meta).join(StoryRow, and_(StoryRow.id == Revision.story_id,
+                                                      StoryRow.current_revision == Revision.number))
+            .where(Revision.story_id == story_id))
+        return meta or {}
+
+    def _refetch(self, story_id: int, reason: str, rows: Sequence[int], conditional: bool) -> None:
+        self._decided[story_id] = reason
+        self.stats.refetched[reason] += 1
+        # An outcome other than ok/not-modified makes the crawler send no validators: when
+        # the index says the story changed, a 304 from a careless server must not hide it.
+        outcome = "ok" if conditional else "changed"
+        c = self._table
+        for start in range(0, len(rows), _CHUNK):
+            self.store.session.execute(
+                update(c).where(c.c.id.in_(list(rows[start:start + _CHUNK])),
+                                c.c.state == SKIPPED, c.c.outcome == PARKED)
+                .values(state=PENDING, outcome=outcome, reason=None, attempts=0,
+                        next_attempt_at=None))
+
+    def _unpark_linked(self) -> None:
+        """Stories some page links to but no index page described: fetch them."""
+        for story_id in sorted(self._linked - set(self._decided)):
+            self._refetch(story_id, "linked", self._stories[story_id].rows, conditional=True)
+        self._linked.clear()
+        self.store.commit()
+
+    # -- replaying stored pages -----------------------------------------------------------------
+
+    def _not_modified_rows(self) -> list[tuple[int, str, str]]:
+        """(id, url, sha256) of pages answered 304 in this crawl, not yet replayed, in order.
+
+        Every row a new crawl finds done was parked or queued again at its start (see
+        :meth:`_park`), so a done row was answered in this crawl, before or after a kill.
+        """
+        c = self._table
+        rows = self.store.session.execute(
+            select(c.c.id, c.c.url, c.c.content_sha256)
+            .where(self._mine, c.c.state == DONE, c.c.outcome == "not-modified",
+                   c.c.content_sha256.is_not(None))
+            .order_by(c.c.fetched_at, c.c.id)).all()
+        return [(row.id, row.url, row.content_sha256) for row in rows
+                if row.id not in self._replayed]
+
+    def _documents(self, rows: list[tuple[int, str, str]]) -> Iterator[Document]:
+        d = table_of(DocumentRow)
+        for row_id, url, sha in rows:
+            self._replayed.add(row_id)
+            found = self.store.session.execute(
+                select(Blob.data, d.c.media_type, d.c.http_status, d.c.http_headers,
+                       d.c.fetched_at)
+                .join(d, d.c.sha256 == Blob.sha256)
+                .where(Blob.sha256 == sha, d.c.source_id == self.source_id,
+                       d.c.locator_hash == sha256_text(url)).limit(1)).first()
+            if found is None:
+                continue  # the page's bytes were never stored: the crawl fetches it again
+            headers = dict(found.http_headers or {})
+            self.stats.replayed += 1
+            yield Document(content=found.data, locator=url, url=url,
+                           media_type=found.media_type, declared_charset=_charset(headers),
+                           http_status=found.http_status, http_headers=headers,
+                           fetched_at=_utc(found.fetched_at) or datetime.now(UTC))
+
+    # -- after the crawl ------------------------------------------------------------------------
+
+    def _judge_crawl(self, start_url: str, report: CrawlReport) -> None:
+        """Fail a run whose start page was unreachable; hold tombstones after a partial crawl."""
+        c = self._table
+        try:
+            start_hash = sha256_text(canonicalize(start_url))
+        except ValueError:
+            start_hash = ""
+        start = self.store.session.execute(
+            select(c.c.state, c.c.outcome, c.c.reason)
+            .where(self._mine, c.c.url_hash == start_hash)).first()
+        if start is None or start.state != DONE:
+            why = f"{start.outcome}: {start.reason}" if start is not None else "never fetched"
+            raise SourceUnavailable(f"{start_url} is unreachable ({why}); nothing was "
+                                    "tombstoned, the next run tries again")
+        if report.stopped != "finished":
+            self._hold(f"the crawl stopped early ({report.stopped})")
+            return
+        # A listing that failed (network, 5xx) hides stories that did not vanish; a 404 is an
+        # answer. Failures are few: filtered here rather than with a long NOT IN.
+        broken = [row.url for row in self.store.session.execute(
+            select(c.c.url, c.c.url_hash).where(self._mine, c.c.state == FAILED,
+                                                ~c.c.outcome.like("http-4%")))
+            if row.url_hash not in self._owner_of_hash]
+        if broken:
+            self._hold(f"{len(broken)} index page(s) failed, e.g. {broken[0]}")
+
+    def _hold(self, reason: str) -> None:
+        self.may_tombstone = False
+        self.incomplete_reason = f"no story tombstoned this run: {reason}"
+
+
+def merge_reports(reports: Sequence[CrawlReport]) -> CrawlReport:
+    """One report for the passes of one sync."""
+    merged = CrawlReport(source_id=reports[0].source_id, resumed=reports[0].resumed)
+    for report in reports:
+        for name in ("requests", "bytes_in", "pages", "documents_new", "not_modified",
+                     "retries", "failures", "links_queued", "seconds", "retry_after_wait"):
+            setattr(merged, name, getattr(merged, name) + getattr(report, name))
+        merged.outcomes.update(report.outcomes)
+        merged.problems.extend(report.problems)
+        merged.notes.extend(n for n in report.notes if n not in merged.notes)
+        merged.frontier = report.frontier
+        if merged.stopped == "finished":
+            merged.stopped = report.stopped
+    return merged
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
+def _charset(headers: Mapping[str, str]) -> str | None:
+    for name, value in headers.items():
+        if name.lower() == "content-type":
+            for part in value.split(";")[1:]:
+                key, _, val = part.partition("=")
+                if key.strip().lower() == "charset" and val.strip():
+                    return val.strip().strip('"')
+    return None
