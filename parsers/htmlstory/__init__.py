@@ -42,10 +42,11 @@ from fanarchive_parsers.htmlstory.labels import (
     remove_header_markup,
 )
 from fanarchive_parsers.htmlstory.text import inner_html, paragraphs
+from fanarchive_parsers.plaintext import apply_parts
 from fanarchive_parsers.plaintext.body import split_chapters
 from fanarchive_parsers.plaintext.headers import scan_headers
 from fanarchive_parsers.plaintext.labels import LIST_FIELDS, label_key
-from fanarchive_parsers.plaintext.parts import parse_part_value, split_title_part
+from fanarchive_parsers.plaintext.parts import split_title_part
 from lxml import etree
 
 from fanarchive.document import Document
@@ -373,19 +374,7 @@ def _fill_from_page(story: ParsedStory, page: Page, heading: str | None) -> None
 
 
 def _apply_parts(story: ParsedStory, heading_part: int | None) -> None:
-    fields = story.fields
-    part = of = None
-    title = fields.get("title")
-    if isinstance(title, str):
-        fields["title"], part, of = split_title_part(title)
-    raw_part = fields.get("part")
-    if isinstance(raw_part, str):
-        header_part, header_of = parse_part_value(raw_part)
-        if header_part is not None:
-            part, of = header_part, header_of or of
-    if part is None and heading_part is not None:
-        part = heading_part
-    story.part, story.part_of = part, of
+    apply_parts(story, heading_part)
 
 
 def _story_links(nav: list[NavLink]) -> list[str]:

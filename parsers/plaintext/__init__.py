@@ -143,6 +143,15 @@ def apply_headers(story: ParsedStory, headers: list[Header]) -> None:
             fields[header.field] = f"{old}, {value}"
         elif header.field not in ("title", "part"):
             fields[header.field] = f"{old}\n{value}"
+    apply_parts(story)
+
+
+def apply_parts(story: ParsedStory, heading_part: int | None = None) -> None:
+    """Part N of M from the title ("Following, Part 2/3") or a Part header, title cleaned.
+
+    ``heading_part`` is a part number found elsewhere (an HTML heading), used last.
+    """
+    fields = story.fields
     title = fields.get("title")
     part = of = None
     if isinstance(title, str):
@@ -152,6 +161,8 @@ def apply_headers(story: ParsedStory, headers: list[Header]) -> None:
         header_part, header_of = parse_part_value(raw_part)
         if header_part is not None:
             part, of = header_part, header_of or of
+    if part is None and heading_part is not None:
+        part = heading_part
     story.part, story.part_of = part, of
 
 
