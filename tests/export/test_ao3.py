@@ -83,7 +83,7 @@ def test_payload_fields_validate_and_map(store: Store, tmp_path: Path) -> None:
         ("Writer 0", "writer0@example.org")
     assert w["external_coauthor_name"] == "Second Hand"
     uid = w["id"]
-    assert w["chapter_urls"] == [f"chapters/{uid}/1.html", f"chapters/{uid}/2.html"]
+    assert w["chapter_urls"] == [f"chapters/{uid}-1.html", f"chapters/{uid}-2.html"]
     first = _page_body(out, w["chapter_urls"][0])
     assert "Out of the night that covers me." in first  # the epigraph opens chapter one
     assert "It was cold.<br>Very cold." in first and "Chapter one notes." in first
@@ -104,7 +104,7 @@ def test_base_url_makes_absolute_chapter_urls(store: Store, tmp_path: Path) -> N
     out = tmp_path / "ao3"
     _export(store, out, base_url="https://rescue.example.org/od/")
     [w] = _works(out).values()
-    assert w["chapter_urls"][0] == f"https://rescue.example.org/od/chapters/{w['id']}/1.html"
+    assert w["chapter_urls"][0] == f"https://rescue.example.org/od/chapters/{w['id']}-1.html"
 
 
 def test_limits_hold_works_back_without_truncating(store: Store, tmp_path: Path) -> None:

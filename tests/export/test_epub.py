@@ -31,6 +31,8 @@ def check_structure(path: Path) -> dict[str, bytes]:
         opf_path = container.find(".//c:rootfile", NS).get("full-path")
         assert opf_path in names
         opf = etree.fromstring(z.read(opf_path))
+        xml_ids = opf.xpath("//@id")
+        assert len(xml_ids) == len(set(xml_ids)), f"duplicate ids in the OPF: {xml_ids}"
         base = posixpath.dirname(opf_path)
         manifest = {}
         for item in opf.findall(".//opf:manifest/opf:item", NS):

@@ -34,6 +34,7 @@ from fanarchive.export.items import ExportItem
 from fanarchive.export.mysql_literal import identifier, literal
 from fanarchive.export.opendoors import TABLES, link_only
 from fanarchive.export.sanitize import clean_html
+from fanarchive.store.models import StoryRow
 from fanarchive.store.store import Store
 from fanarchive.story import Chapter, Story
 from tests.databases import fresh_database
@@ -73,7 +74,7 @@ def test_literals_escape_any_text() -> None:
 
 
 def _item(story: Story) -> ExportItem:
-    return ExportItem(uid="u", story_id=1, story=story, sightings=[])
+    return ExportItem(uid="u", story_id=1, story=story, sightings=[], row=StoryRow(id=1, uid="u"))
 
 
 def test_link_only_stories_are_story_links() -> None:
@@ -232,6 +233,26 @@ def test_to_database_url_writes_and_replaces_the_tables(store: Store, sqlite_url
     compare(store, back)
     assert stories == 2
     assert tables == {*TABLES, "unrelated"}  # no staging tables left behind
+
+
+@pytest.mark.mariadb
+def test_to_leaves_another_applications_tables_alone(store: Store, sqlite_url: str,
+                                                     capsys: pytest.CaptureFixture[str]
+                                                     ) -> None:
+    from fanarchive.cli import main
+
+    fill(store, [full_story()])
+    with fresh_database("mariadb") as url:
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE authors (id int, name text, email text, bio text)"))
+            conn.execute(text("INSERT INTO authors VALUES (1, 'Someone', 's@x', 'mine')"))
+        assert main(["--db", sqlite_url, "export", "--format", "opendoors", "--to", url]) == 1
+        assert "'authors' exists and is not an Open Doors table" in capsys.readouterr().err
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT bio FROM authors")).scalar() == "mine"
+            assert set(conn.execute(text("SHOW TABLES")).scalars()) == {"authors"}
+        engine.dispose()
 
 
 def test_to_needs_mysql_and_opendoors(sqlite_url: str, tmp_path: Path,

@@ -196,6 +196,11 @@ def status(ctx: typer.Context) -> None:
                           str(r.unchanged), str(r.failed))
         out.print(table)
         for r in report.runs:
+            if r.requests or r.removed:  # what a crawl or sync cost the site, what vanished
+                out.print(f"  run {r.id}: {r.requests} requests, {r.bytes_in / 1000:,.1f} kB "
+                          f"received, {r.removed} removed")
+            if r.status == "failed" and r.message:
+                out.print(f"  run {r.id} [red]failed[/]: {r.message}")
             for locator, code, message in r.errors:
                 out.print(f"  run {r.id} [red]✗[/] {locator}: {message} [dim]({code})[/]")
     for hint in report.hints:

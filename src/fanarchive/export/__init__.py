@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -27,11 +27,12 @@ class ExportOptions:
 
 def iter_records(store: Store, options: ExportOptions) -> Iterator[dict[str, Any]]:
     """Export records of the current stories matching ``options``, streamed."""
-    for row in store.iter_stories(source=options.source, fandom=options.fandom,
-                                  rating=options.rating, since=options.since):
-        story = store.load_story(row)
-        sightings = store.sightings(row.id)
-        record = story_record(row.uid, story, sightings, options.include_html)
+    from fanarchive.export.items import iter_items
+
+    # iter_items loads stories a batch at a time (three queries per batch, not per story).
+    for item in iter_items(store, replace(options, revisions=False)):
+        row = item.row
+        record = story_record(item.uid, item.story, item.sightings, options.include_html)
         if options.revisions:
             record["revisions"] = [
                 {

@@ -111,8 +111,9 @@ def build_book(item: ExportItem) -> epub.EpubBook:
     book.set_identifier(f"urn:fanarchive:{item.uid}")
     book.set_title(title)
     book.set_language(lang)
-    for author in story.authors:
-        book.add_author(xml_safe(author.name))
+    for number, author in enumerate(story.authors, start=1):
+        # ebooklib would give every creator the same XML id ("creator") unless told otherwise.
+        book.add_author(xml_safe(author.name), uid=f"creator{number}")
     if story.summary:
         book.add_metadata("DC", "description", xml_safe(story.summary))
     for subject in [*story.fandoms, *story.relationships, *story.characters, *story.tags]:

@@ -11,14 +11,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-_ESCAPES = str.maketrans({
-    "\\": "\\\\", "'": "\\'", '"': '\\"', "\x00": "\\0", "\n": "\\n", "\r": "\\r",
-    "\x1a": "\\Z",
-})
+# Backslash first, so the backslashes the other escapes add are not doubled again.
+_ESCAPES = (("\\", "\\\\"), ("'", "\\'"), ('"', '\\"'), ("\x00", "\\0"), ("\n", "\\n"),
+            ("\r", "\\r"), ("\x1a", "\\Z"))
 
 
 def quote_string(text: str) -> str:
-    return "'" + text.translate(_ESCAPES) + "'"
+    # Chained str.replace runs at C speed; str.translate with a mapping is ten times slower
+    # on chapter-sized strings.
+    for char, escaped in _ESCAPES:
+        if char in text:
+            text = text.replace(char, escaped)
+    return "'" + text + "'"
 
 
 def literal(value: object) -> str:

@@ -31,12 +31,13 @@ stories with the other's fanarchive id, for the Open Doors team to decide.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import case, column, create_engine, insert, or_, select, table, text
+from sqlalchemy import column, create_engine, insert, select, table, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
@@ -46,7 +47,7 @@ from fanarchive.export.items import ExportItem, iter_items
 from fanarchive.export.mysql_literal import identifier, literal
 from fanarchive.export.sanitize import chapter_html
 from fanarchive.store.identity_models import StoryLink
-from fanarchive.store.models import StoryRow
+from fanarchive.store.models import StoryRow, table_of
 from fanarchive.store.store import Store, tag_triples
 
 # Column definitions; the names and their order are Open Doors'.
@@ -162,8 +163,12 @@ def create_table_sql(name: str, real_name: str | None = None) -> str:
 
 def link_only(item: ExportItem, max_other_words: int = 12) -> tuple[str, str] | None:
     """(url, the words around it) when the story's whole text is a pointer elsewhere."""
-    text = "\n".join(c.text for c in item.story.chapters).strip()
-    html = " ".join(c.html or "" for c in item.story.chapters)
+    chapters = item.story.chapters
+    # A pointer is a line or two: skip the regular expressions for every real story.
+    if not chapters or sum(len(c.text) for c in chapters) > 2_000:
+        return None
+    text = "\n".join(c.text for c in chapters).strip()
+    html = " ".join(c.html or "" for c in chapters)
     urls = list(dict.fromkeys(_URL.findall(text)))
     if not urls:
         urls = list(dict.fromkeys(re.findall(r'href="(https?://[^"]+)"', html, re.IGNORECASE)))
@@ -311,18 +316,23 @@ class RowBuilder:
 
 
 def duplicate_finder(store: Store) -> Callable[[int], list[str]]:
-    """Near-duplicate links of a story, described with the other story's fanarchive id."""
-    def find(story_id: int) -> list[str]:
-        other = case((StoryLink.story_id == story_id, StoryLink.other_id),
-                     else_=StoryLink.story_id)
-        found = store.session.execute(
-            select(StoryRow.uid, StoryLink.kind, StoryLink.score, StoryLink.status)
-            .join(StoryRow, StoryRow.id == other)
-            .where(or_(StoryLink.story_id == story_id, StoryLink.other_id == story_id))
-            .order_by(StoryLink.id)).all()
-        return [f"fanarchive id {uid} ({kind}, score {score:.2f}, {status})"
-                for uid, kind, score, status in found]
-    return find
+    """Near-duplicate links of a story, described with the other story's fanarchive id.
+
+    All links are read once up front: they are few next to the stories, and one query beats
+    one per story.
+    """
+    other = table_of(StoryRow).alias("other")
+    found: dict[int, list[str]] = defaultdict(list)
+    mine = table_of(StoryRow).alias("mine")
+    for story_id, other_id, kind, score, status, mine_uid, other_uid in store.session.execute(
+            select(StoryLink.story_id, StoryLink.other_id, StoryLink.kind, StoryLink.score,
+                   StoryLink.status, mine.c.uid, other.c.uid)
+            .join(mine, mine.c.id == StoryLink.story_id)
+            .join(other, other.c.id == StoryLink.other_id)
+            .order_by(StoryLink.id)):
+        found[story_id].append(f"fanarchive id {other_uid} ({kind}, score {score:.2f}, {status})")
+        found[other_id].append(f"fanarchive id {mine_uid} ({kind}, score {score:.2f}, {status})")
+    return lambda story_id: found.get(story_id, [])
 
 
 # -- where the rows go -----------------------------------------------------------------------
@@ -444,6 +454,7 @@ def write_database(store: Store, options: Any, url: str,
     try:
         with engine.connect() as conn:
             conn.execute(text("SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION'"))
+            _refuse_foreign_tables(conn, shown)
             for name in TABLES:
                 conn.execute(text(f"DROP TABLE IF EXISTS {identifier(_STAGING + name)}"))
                 conn.execute(text(create_table_sql(_STAGING + name, name)))
@@ -457,6 +468,23 @@ def write_database(store: Store, options: Any, url: str,
     finally:
         engine.dispose()
     return count
+
+
+def _refuse_foreign_tables(conn: Connection, shown: str) -> None:
+    """Replacing tables is only for Open Doors tables: a ``stories`` table of some other
+    application in the same database must not be dropped by a mistyped URL."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for table_name, column_name in conn.execute(text(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_schema = DATABASE()")):
+        found[str(table_name)].add(str(column_name).lower())
+    for name, cols in TABLES.items():
+        if name not in found:
+            continue
+        ours = {c for c, _ in cols}
+        if len(found[name] & ours) * 2 <= len(ours):
+            raise UsageError(f"--to {shown}: table {name!r} exists and is not an Open Doors "
+                             "table; use a database of its own for the Open Doors tables")
 
 
 def _swap(conn: Connection) -> None:
