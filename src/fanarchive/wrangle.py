@@ -105,8 +105,10 @@ def apply_rules_to_story(story: Story, rules: dict[Key, str]) -> Story:
     for kind, _raw, canonical in renamed:
         if canonical not in lists[kind]:
             lists[kind].append(canonical)
-    return replace(story, tag_map=renamed,
-                   **{FIELDS[k]: lists.get(k, []) for k in FIELDS})
+    return replace(story, tag_map=renamed, fandoms=lists["fandom"],
+                   relationships=lists["relationship"], characters=lists["character"],
+                   warnings=lists["warning"], categories=lists["category"],
+                   tags=lists["freeform"])
 
 
 def load_rules(store: Store) -> dict[Key, str]:
