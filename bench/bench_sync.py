@@ -77,7 +77,7 @@ def main() -> None:
         print(figure("bytes received", crawl.bytes_in / 1e6, "MB"))
         print(figure("story writes (revisions)", writes, ""))
         print(figure("wall time", wall, "s"))
-        print(figure("wall time vs first import", wall / first_wall, "x"))
+        print(f"{'wall time vs first import':<34} {wall / first_wall:>14.3f} x")
 
 
 if __name__ == "__main__":

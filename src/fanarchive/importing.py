@@ -21,6 +21,7 @@ from fanarchive.parsed import ParsedStory, ParseResult, QualityFlag
 from fanarchive.plugins import choose_parser, get_parser
 from fanarchive.progress import NoProgress, Progress
 from fanarchive.sources import locate
+from fanarchive.store.database import redact_text
 from fanarchive.store.models import Run, Source
 from fanarchive.store.store import NEW, UNCHANGED, UPDATED, Sighting, Store
 from fanarchive.story import Chapter, Story
@@ -103,7 +104,8 @@ class Importer:
         locations = list(locations)
         kinds = [locate.classify(location) for location in locations]  # fails fast on typos
         started = time.monotonic()
-        options = {"locations": locations, "parser": self.forced_parser,
+        options = {"locations": [redact_text(loc) for loc in locations],
+                   "parser": self.forced_parser,
                    "fandom": self.context.default_fandom}
         run = self.store.start_run(kind, source.id if source else None, options)
         report = ImportReport(run_id=run.id)
@@ -131,10 +133,11 @@ class Importer:
             self._flush_parts(run, report)
             vouched = self.changes.vouched - self._story_ids if self.changes else set()
             report.unchanged += len(vouched)  # seen on the index pages, not fetched again
+            listed = self.changes.seen if self.changes else set()
             if full_scan and source is not None and not self.stop.is_set() \
                     and self._may_tombstone:
                 report.removed = self.store.tombstone_unseen(
-                    source.id, self._story_ids | vouched, self._failed_locators)
+                    source.id, self._story_ids | listed, self._failed_locators)
             self._checkpoint(run, report)
         except BaseException as exc:
             self.store.rollback()
@@ -279,7 +282,10 @@ class Importer:
             return ParseResult(page_kind="error")
         result.parser = parser.name
         if result.page_kind != "story":
-            self._remember_stubs(result.stories)
+            # Not a gate's stub: whether a gate shows up depends on the crawl's session (sites
+            # remember consent per rating), so what it says must not reach the stored story.
+            if result.page_kind != "gate":
+                self._remember_stubs(result.stories)
             # Web pages (crawled or replayed from a WARC or mirror) include index pages as a
             # matter of course; only a file that is not a story is worth a line in status.
             if not web and doc.url is None:
@@ -433,7 +439,7 @@ class Importer:
         report.failed += 1
         self._failed_locators.add(locator)
         if len(report.errors) < MAX_ERRORS_IN_REPORT:
-            report.errors.append((locator, code, message))
+            report.errors.append((redact_text(locator), code, redact_text(message)))
         self.store.record_error(run, locator, stage, code, message)
         self._pending += 1
 

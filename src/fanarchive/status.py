@@ -34,6 +34,10 @@ class RunSummary:
     failed: int
     skipped: int
     errors: list[tuple[str, str, str]] = field(default_factory=list)
+    removed: int = 0
+    requests: int = 0  # HTTP requests of a crawl or sync: what the run cost the site
+    bytes_in: int = 0
+    message: str | None = None  # why a run failed
 
 
 @dataclass
@@ -74,7 +78,8 @@ def build_status(store: Store, database: str, last_runs: int = 5,
         runs.append(RunSummary(
             run.id, run.kind, names.get(run.source_id) if run.source_id else None, run.status,
             run.started_at, run.finished_at, run.new, run.updated, run.unchanged, run.failed,
-            run.skipped, list(errors),
+            run.skipped, list(errors), run.removed or 0, run.requests or 0, run.bytes_in or 0,
+            run.message,
         ))
     hints: list[str] = []
     if stories == 0:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from hypothesis import given, settings
@@ -11,7 +12,8 @@ from fanarchive.config import load_config
 from fanarchive.normalize.ratings import NOT_RATED, RatingScales, map_rating, rating_tokens
 from fanarchive.story import RATINGS
 
-FUZZ = settings(max_examples=300, deadline=None, derandomize=True, database=None)
+DEPTH = float(os.environ.get("FANARCHIVE_FUZZ_SCALE", "1"))  # 20: a deeper nightly pass
+FUZZ = settings(max_examples=int(150 * DEPTH), deadline=None, derandomize=True, database=None)
 
 SCALES: dict[str, Any] = load_config().section("ratings")
 COMPILED = RatingScales(SCALES)

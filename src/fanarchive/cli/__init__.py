@@ -14,6 +14,7 @@ except ImportError:  # pragma: no cover - older typer on click
 from fanarchive.cli import sources as _sources  # noqa: F401  (registers its commands)
 from fanarchive.cli.app import app
 from fanarchive.errors import FanarchiveError
+from fanarchive.store.database import redact_text
 
 __all__ = ["app", "main"]
 
@@ -30,10 +31,10 @@ def main(argv: list[str] | None = None) -> int:
     except CliError as exc:
         if type(exc).__name__ == "NoArgsIsHelpError":
             return _finish(0, argv)
-        print(f"fanarchive: {exc.format_message()}", file=sys.stderr)
+        print(f"fanarchive: {redact_text(exc.format_message())}", file=sys.stderr)
         return _finish(1, argv)
     except FanarchiveError as exc:
-        print(f"fanarchive: {exc}", file=sys.stderr)
+        print(f"fanarchive: {redact_text(str(exc))}", file=sys.stderr)
         return _finish(1, argv)
     except KeyboardInterrupt:
         print("fanarchive: interrupted; what was committed is kept", file=sys.stderr)

@@ -250,6 +250,7 @@ def show(
     """One stored story: metadata, sources, flags, and with --revisions its history."""
     from sqlalchemy import select
 
+    from fanarchive.store.database import redact_text
     from fanarchive.store.models import StoryRow
 
     store = _state(ctx).store()
@@ -272,7 +273,8 @@ def show(
                 out.print(f"  {label}: {', '.join(values)}")
         for s in store.sightings(row.id):
             gone = " (gone)" if s.removed_at else ""
-            out.print(f"  source: {s.url or s.path or s.locator} via {s.parser}{gone}")
+            where = redact_text(s.url or s.path or s.locator)
+            out.print(f"  source: {where} via {s.parser}{gone}")
         for flag in loaded.quality_flags:
             out.print(f"  [yellow]flag[/] {flag.code}: {flag.detail}")
         if revisions:

@@ -13,6 +13,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from fanarchive.store.database import redact_text
+
 
 class RichProgress:
     def __init__(self, console: Console | None = None) -> None:
@@ -32,7 +34,7 @@ class RichProgress:
 
     def advance(self, current: str | None = None, steps: int = 1) -> None:
         if self._bar is not None and self._task is not None:
-            shown = (current or "")[-50:]
+            shown = redact_text(current or "")[-50:]
             self._bar.update(self._task, advance=steps, current=shown)  # type: ignore[arg-type]
 
     def stop(self) -> None:

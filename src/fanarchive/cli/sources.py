@@ -9,6 +9,8 @@ from rich.table import Table
 
 from fanarchive.cli.app import _state, app, out
 from fanarchive.cli.progress import RichProgress
+from fanarchive.cli.state import AppState
+from fanarchive.store.database import redact_text
 
 source_app = typer.Typer(help="Register sources to keep in sync.", no_args_is_help=True)
 app.add_typer(source_app, name="source")
@@ -43,7 +45,7 @@ def source_add(
                   "max_pages": max_pages, "ignore_crawl_delay": ignore_crawl_delay,
                   "allow_private": allow_private},
         timezone=str(state.config.get("fanarchive.sync.timezone", "UTC")), replace=replace)
-    out.print(f"Source {source.name} ({source.kind}) → {source.location}"
+    out.print(f"Source {source.name} ({source.kind}) → {redact_text(source.location)}"
               + (f", schedule {source.schedule}" if source.schedule else ", no schedule"))
     out.print(f"[yellow]→[/] Run it now with `fanarchive sync {source.name}`.")
 
@@ -57,7 +59,7 @@ def source_list(ctx: typer.Context) -> None:
     for col in ("name", "kind", "location", "schedule", "parser", "fandom"):
         table.add_column(col)
     for s in list_sources(_state(ctx).store()):
-        table.add_row(s.name, s.kind, s.location, s.schedule or "", s.parser or "",
+        table.add_row(s.name, s.kind, redact_text(s.location), s.schedule or "", s.parser or "",
                       s.fandom or "")
     out.print(table)
 
@@ -68,7 +70,7 @@ def source_show(ctx: typer.Context, name: str) -> None:
     from fanarchive.sync.registry import require_source
 
     s = require_source(_state(ctx).store(), name)
-    for key, value in (("name", s.name), ("kind", s.kind), ("location", s.location),
+    for key, value in (("name", s.name), ("kind", s.kind), ("location", redact_text(s.location)),
                        ("schedule", s.schedule), ("parser", s.parser), ("fandom", s.fandom),
                        ("created", s.created_at), ("updated", s.updated_at)):
         out.print(f"{key:>10}: {value if value is not None else ''}")
@@ -90,28 +92,52 @@ def sync(
     ctx: typer.Context,
     names: Annotated[list[str] | None, typer.Argument(help="Sources (default: all).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    deep: Annotated[bool, typer.Option(
+        "--deep", help="Re-read every story's text (catches silent edits), not only what "
+        "the index pages say changed.")] = False,
+    queue: Annotated[bool, typer.Option(
+        "--queue", help="Put the syncs on the PostgreSQL job queue for `fanarchive worker` "
+        "instead of running them here.")] = False,
 ) -> None:
     """Sync registered sources now."""
+    from fanarchive.errors import UsageError
     from fanarchive.sync.lock import SourceBusy
     from fanarchive.sync.registry import list_sources
     from fanarchive.sync.runner import sync_source
 
     state = _state(ctx)
+    if queue:
+        from fanarchive.sync.worker import postgres_conninfo
+
+        postgres_conninfo(state.db_url)  # refuse other databases before touching them
     store = state.store()
     wanted = names or [s.name for s in list_sources(store)]
     if not wanted:
         out.print("No sources registered: add one with `fanarchive source add NAME LOCATION`.")
         return
+    if queue:
+        _enqueue(state, wanted, deep)
+        return
     for name in wanted:
         try:
-            report = sync_source(store, state.config, name,
+            report = sync_source(store, state.config, name, deep=deep,
                                  progress=None if quiet else RichProgress())
         except SourceBusy as exc:
             out.print(f"[yellow]{exc}[/]")
             continue
+        except UsageError:
+            raise
+        except Exception as exc:  # one broken source must not keep the others from syncing
+            store.rollback()
+            out.print(f"[red]{name}: failed: {redact_text(str(exc))}[/] (recorded; see "
+                      "`fanarchive status`)")
+            continue
+        cost = ""
+        if report.crawl is not None:
+            cost = f"{report.crawl.requests} requests, {report.crawl.bytes_in / 1000:,.1f} kB, "
         out.print(f"{name}: {report.new} new, {report.updated} updated, {report.unchanged} "
                   f"unchanged, {report.removed} removed, [red]{report.failed} failed[/] "
-                  f"({report.seconds:.1f}s, run #{report.run_id})")
+                  f"({cost}{report.seconds:.1f}s, run #{report.run_id})")
 
 
 @app.command()
@@ -161,3 +187,48 @@ def scheduler(
     done.wait()
     daemon.shutdown()
     out.print("Scheduler stopped.")
+
+
+# -- scale-out: the PostgreSQL job queue (fanarchive.sync.worker) ------------------------------
+
+
+def _enqueue(state: AppState, names: list[str], deep: bool) -> None:
+    from fanarchive.sync.worker import enqueue
+
+    for item in enqueue(state.db_url, state.config, names, deep=deep):
+        if item.job_id is None:
+            out.print(f"{item.source}: already waiting on the queue")
+        else:
+            out.print(f"{item.source}: queued as job {item.job_id} (one at a time per "
+                      f"{item.lock})")
+    out.print("[yellow]→[/] Run `fanarchive worker` (on any machine reaching this database) "
+              "to process the queue.")
+
+
+@app.command()
+def worker(
+    ctx: typer.Context,
+    concurrency: Annotated[int, typer.Option(
+        help="Jobs this worker runs at once (each job crawls one host).")] = 1,
+    until_idle: Annotated[bool, typer.Option(
+        "--until-idle", help="Stop when the queue is empty instead of waiting for jobs.")
+    ] = False,
+    name: Annotated[str | None, typer.Option(help="Worker name in logs.")] = None,
+) -> None:
+    """Process queued syncs (`fanarchive sync --queue`) from PostgreSQL. Stop with SIGTERM:
+    running jobs finish first."""
+    import logging
+
+    from fanarchive.sync.worker import postgres_conninfo, run_worker
+
+    state = _state(ctx)
+    postgres_conninfo(state.db_url)  # one-line refusal before anything else on other databases
+    state.store()  # migrate and fail early when the database is unreachable
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    for noisy in ("httpx", "alembic", "procrastinate.jobs"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    out.print(f"Worker on {state.db_display}, queue fanarchive-sync"
+              + (" (until the queue is empty)" if until_idle else " (SIGTERM stops it)"))
+    run_worker(state.db_url, state.config, concurrency=concurrency, until_idle=until_idle,
+               name=name)
+    out.print("Worker stopped.")

@@ -846,8 +846,9 @@ class DumpReader:
             if m is None:
                 if self._runaway_string():
                     raise _Syntax("a string runs into the next statement (broken escape?)")
-                # At the end: nothing (or only blanks) after the comma, or a token cut short.
-                if self._eof and (not self._buf[self._pos:].strip()
+                # At the end with no ')' to come, the row was cut ("-", "1e", blanks), or a
+                # token was cut short.
+                if self._eof and (b")" not in self._buf[self._pos:]
                                   or _PENDING.match(self._buf, self._pos)):
                     raise _Truncated
                 raise _Syntax(f"unreadable value near {self._buf[self._pos:self._pos + 20]!r}")
@@ -866,8 +867,8 @@ class DumpReader:
                         raise _Syntax(f"expected ',' or ')' after {value!r}")
                     self._pos += 1
                     sep = sep_char
-                elif self._eof and self._pos >= len(self._buf):
-                    raise _Truncated
+                elif self._eof and b")" not in self._buf[self._pos:]:
+                    raise _Truncated  # "1.5e-" cut from "1.5e-3": the row ends nowhere
                 else:
                     raise _Syntax(
                         f"expected ',' or ')' after value {index + 1}, found "

@@ -26,6 +26,19 @@ def redact(url: str) -> str:
         return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
 
 
+# scheme://user:password@ anywhere in a text; RFC 3986 allows ":" in the password, not "@".
+_URL_PASSWORD = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://[^\s/?#@:]*):[^\s/?#@]*@")
+
+
+def redact_text(text: str) -> str:
+    """``text`` with the password of every URL in it hidden, and nothing else changed.
+
+    For locators, messages and options that may carry a source's ``user:password@`` URL
+    (unlike :func:`redact`, a URL without a password comes back byte for byte).
+    """
+    return _URL_PASSWORD.sub(r"\1:***@", text) if text and "@" in text else text
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # pysqlite's own transaction handling breaks SAVEPOINT; SQLAlchemy emits BEGIN instead.
     dbapi_connection.isolation_level = None

@@ -128,15 +128,15 @@ class Store:
 
     def finish_run(self, run: Run, status: str = "finished", message: str | None = None) -> None:
         run.status = status
-        run.message = message
+        run.message = database.redact_text(message) if message else message
         run.finished_at = now()
         self.session.commit()
 
     def record_error(self, run: Run, locator: str, stage: str, code: str, message: str) -> None:
         self.session.execute(
             insert(table_of(RunError)),
-            [{"run_id": run.id, "locator": locator, "stage": stage, "code": code,
-              "message": message, "created_at": now()}],
+            [{"run_id": run.id, "locator": database.redact_text(locator), "stage": stage,
+              "code": code, "message": database.redact_text(message), "created_at": now()}],
         )
 
     # -- raw documents ------------------------------------------------------------------------

@@ -1,35 +1,46 @@
-"""Change detection for syncs of web sources: fetch again only what may have changed.
+"""Change detection for syncs of web sources: request again only what may have changed.
 
 A real eFiction archive sends no ETag or Last-Modified, and editing a chapter leaves the story's
-"Updated" date alone, so neither conditional GET nor the listing's date alone can prove a story
-unchanged. A sync therefore walks every *navigation* page (listings, author and series pages:
-they reveal new, changed and vanished stories) and keeps each stored story's own pages
-("body" pages: the reading view, its age gate, the printer view) *parked* in the crawl frontier
-until something says they are worth a request:
+"Updated" date alone, so neither conditional GET nor the listing's date alone proves a story
+unchanged. A sync of a web source therefore works on the crawl frontier before and during the
+crawl (the crawler itself is untouched):
 
-* ``changed``: an index page shows the story with another Updated date, chapter count, word
-  count or completion than the stored revision (fetched without validators: the site said so);
+Story pages (the reading view, its age gate, the printer view: "body" pages) of stored stories
+are *parked* (frontier state ``skipped``, outcome ``unchanged``) when a new crawl starts, and
+queued again only when something says they are worth a request:
+
+* ``changed``: an index page shows another Updated date, chapter count, word count or
+  completion than the stored revision (fetched without validators: the site said so);
 * ``restore``: the story had been tombstoned and is listed again;
-* ``revalidate``: the site sends validators for the story's text pages: a conditional GET costs
-  a 304 and catches even silent edits;
-* ``deep``: the deterministic deep re-check share of tonight (below), or ``--deep``;
-* ``linked``: a page links to the story but no index page described it, so nothing vouches for
-  it.
+* ``revalidate``: the story's text pages carry ETag/Last-Modified: a conditional GET costs a
+  304 and catches even silent edits;
+* ``deep``: tonight's deep re-check share (below), or ``fanarchive sync --deep``;
+* ``linked``: a page links to the story but no index page described it.
 
 Stories an index page vouches for count as seen (never tombstoned); stored stories that no page
-lists or links any more vanish.
+lists any more vanish.
 
-Deep re-check: ``deep_recheck_days = N`` (per source, or ``[fanarchive.sync]`` in the config;
-default 30, 0 turns it off) re-reads each story's text at least every N days, spread evenly: a
-story's place on a circle comes from the sha256 of its identity, and night ``d`` (the date's
-ordinal) covers the arc ``[d/N, (d+1)/N)``, so every night re-reads 1/N of the archive and N
-consecutive nights cover all of it. ``deep_recheck_share = s`` sets the nightly share directly
-(N = 1/s). A story whose pages were last fetched more than N days ago (nights missed, a weekly
-schedule) is due as well.
+Index pages are many (every story shows up under its title, categories, characters, author...)
+and after a full walk most are *redundant*: the smallest family of pages of one URL shape that
+lists every story (eFiction's author pages, or browse-by-title with all its ``offset`` pages) is
+kept, plus any page whose description of a story adds something (a series page's part number),
+plus the start page and the menus it links to (the author list: where new authors show up); the
+others are parked too (outcome ``redundant``). New pages linked from kept ones are crawled as
+usual. Parked listings are walked again when a stored story is missing from the kept pages
+(before anything is tombstoned), on ``--deep``, and at least every ``index_recheck_days``
+(default 7), which also finds what only they would reveal.
 
-Interrupted crawls (kill -9) resume from the frontier: pages already fetched in the unfinished
-crawl are replayed from their stored copies, so stubs, decisions and stories come out exactly as
-in an uninterrupted run. Pages answered 304 are replayed from their stored copy the same way.
+Deep re-check: ``deep_recheck_days = N`` (per source, or ``[fanarchive.sync]``; default 30,
+0 turns it off) re-reads every story's text at least every N days, spread evenly: a story's place
+on a circle comes from the sha256 of its identity, and the night of date ``d`` covers the arc
+``[d/N, (d+1)/N)`` (``d`` the date's ordinal), so each night re-reads 1/N of the archive and N
+consecutive nights cover all of it. ``deep_recheck_share = s`` sets the share directly
+(N = 1/s). A story last fetched more than N days ago (nights missed) is due as well.
+
+An interrupted crawl (kill -9) resumes from the frontier: the importer replays the pages the
+unfinished crawl already fetched from their stored copies, through :meth:`ChangePolicy.observe`
+as well, so decisions come out as in an uninterrupted run. Pages answered 304 are replayed from
+their stored copy the same way.
 """
 
 from __future__ import annotations
@@ -41,14 +52,15 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
-from sqlalchemy import and_, exists, select, update
+from sqlalchemy import and_, exists, func, select, update
 
 from fanarchive.config import Config
 from fanarchive.document import Document
 from fanarchive.errors import FanarchiveError
 from fanarchive.normalize.fields import parse_date, parse_status
-from fanarchive.parsed import ParseResult
+from fanarchive.parsed import ParsedStory, ParseResult
 from fanarchive.sources.web import CrawlReport, absolute_link, canonicalize
 from fanarchive.store.crawl_models import (
     DONE,
@@ -60,15 +72,26 @@ from fanarchive.store.crawl_models import (
     CrawlUrl,
 )
 from fanarchive.store.hashing import sha256_text
-from fanarchive.store.models import Blob, DocumentRow, Revision, Run, StorySource, table_of
+from fanarchive.store.models import (
+    Blob,
+    DocumentRow,
+    Revision,
+    Run,
+    StoryRow,
+    StorySource,
+    table_of,
+)
 from fanarchive.store.store import Store
 
-PARKED = "unchanged"  # frontier outcome of a parked body page (state "skipped")
-PARKED_REASON = "not fetched: nothing said the story changed since the last sync"
+PARKED = "unchanged"  # frontier outcome of a parked story page (state "skipped")
+REDUNDANT = "redundant"  # ... of a parked index page
+PARKED_REASON = "not requested: nothing said the story changed since the last sync"
+REDUNDANT_REASON = "not requested: the stories it lists are all on other index pages"
 BODY_KINDS = ("story", "gate")
-PARKABLE = ("ok", "not-modified", "gate-passed")  # outcomes of a body page worth parking
+PARKABLE = ("ok", "not-modified", "gate-passed")  # outcomes of a page worth parking
 DEFAULT_DEEP_RECHECK_DAYS = 30.0
-MAX_PASSES = 6  # crawler passes per sync: 304 replays and linked stories may need more
+DEFAULT_INDEX_RECHECK_DAYS = 7.0
+MAX_PASSES = 6  # crawler passes per sync: 304 replays, linked or missing stories need more
 _CHUNK = 500
 
 # Index-page labels that move when a story's text does (lower case, no colon).
@@ -94,6 +117,7 @@ class DeepCheck:
     share: float  # of the archive per night; 0 turns the deep re-check off
     today: date
     force: bool = False  # every story, tonight (``fanarchive sync --deep``)
+    index_recheck_days: float = DEFAULT_INDEX_RECHECK_DAYS
 
     @classmethod
     def from_settings(cls, config: Config, settings: Mapping[str, Any],
@@ -106,8 +130,10 @@ class DeepCheck:
             days = config.get("fanarchive.sync.deep_recheck_days", DEFAULT_DEEP_RECHECK_DAYS)
         if share is None:
             share = 1.0 / float(days) if days and float(days) > 0 else 0.0
-        share = min(max(float(share), 0.0), 1.0)
-        return cls(share, today or datetime.now(UTC).date(), force)
+        index_days = settings.get("index_recheck_days", config.get(
+            "fanarchive.sync.index_recheck_days", DEFAULT_INDEX_RECHECK_DAYS))
+        return cls(min(max(float(share), 0.0), 1.0), today or datetime.now(UTC).date(), force,
+                   float(index_days))
 
     @property
     def period_days(self) -> float:
@@ -179,6 +205,22 @@ def fingerprint_changes(listed: Mapping[str, str], stored: Mapping[str, str]) ->
     return [key for key in common if listed[key] != stored[key]]
 
 
+def listing_shape(url: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """Pages of one listing share a shape: the path and the non-numeric query parameters
+    (``browse.php?type=titles`` and ``...&offset=15``; every ``...type=categories&catid=N``)."""
+    parts = urlsplit(url)
+    params = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                    if not v.lstrip("-").isdigit())
+    return parts.path, tuple(params)
+
+
+def stub_signature(stub: ParsedStory) -> int:
+    """What an index page says about a story; pages saying the same are interchangeable."""
+    fields = tuple(sorted((k, tuple(v) if isinstance(v, list) else v)
+                          for k, v in stub.fields.items()))
+    return hash((tuple(sorted(stub.raw_headers.items())), fields))
+
+
 # -- the policy --------------------------------------------------------------------------------
 
 
@@ -194,25 +236,32 @@ class _Story:
 
 @dataclass
 class ChangeStats:
-    parked: int = 0  # body pages not requested at the start of the crawl
+    parked: int = 0  # story pages not requested at the start of the crawl
+    listings_parked: int = 0  # redundant index pages not requested at the start
     vouched: int = 0  # stories an index page showed unchanged
     refetched: Counter[str] = field(default_factory=Counter)  # stories re-read, by reason
-    replayed: int = 0  # stored pages that stood in (resume, 304)
+    replayed: int = 0  # stored pages that stood in for a 304
     passes: int = 0
     resumed: bool = False
+    full_walk: bool = False  # every index page was requested this crawl
+    listings_kept: int | None = None  # index pages the next syncs walk (after a full walk)
+    tombstones_held: str | None = None  # why this run tombstoned nothing
 
     def as_dict(self) -> dict[str, Any]:
-        return {"parked": self.parked, "vouched": self.vouched,
-                "refetched": dict(sorted(self.refetched.items())), "replayed": self.replayed,
-                "passes": self.passes, "resumed": self.resumed}
+        return {"parked": self.parked, "listings_parked": self.listings_parked,
+                "vouched": self.vouched, "refetched": dict(sorted(self.refetched.items())),
+                "replayed": self.replayed, "passes": self.passes, "resumed": self.resumed,
+                "full_walk": self.full_walk, "listings_kept": self.listings_kept,
+                "tombstones_held": self.tombstones_held}
 
 
 class ChangePolicy:
-    """Decides, during one sync of one web source, which stored stories need their pages.
+    """Decides, during one sync of one web source, which pages are worth a request.
 
-    The importer calls :meth:`crawl` instead of ``Crawler.run`` and hands every page it parsed
-    to :meth:`observe`; afterwards :attr:`vouched` are the stories seen without a request and
-    :attr:`may_tombstone` says whether the crawl saw enough to declare the others vanished.
+    The importer calls :meth:`begin`, replays an unfinished crawl, then calls :meth:`crawl`
+    instead of ``Crawler.run``, and hands every page it parsed to :meth:`observe`. Afterwards
+    :attr:`vouched` are the stories seen without a request, and :attr:`may_tombstone` says
+    whether the crawl saw enough to declare the others vanished.
     """
 
     def __init__(self, store: Store, source_id: int, deep: DeepCheck) -> None:
@@ -222,23 +271,41 @@ class ChangePolicy:
         self.stats = ChangeStats()
         self.vouched: set[int] = set()
         self.may_tombstone = True
-        self.incomplete_reason: str | None = None
         self._stories: dict[int, _Story] = {}
         self._owner_of_hash: dict[str, int] = {}  # url hash of a body page -> story id
         self._decided: dict[int, str] = {}
         self._linked: set[int] = set()
-        self._identities: dict[str, tuple[int, bool] | None] = {}
+        self._listed: set[int] = set()  # stored stories some index page described
+        self._listings: dict[str, list[tuple[str, int]]] = {}  # url hash -> (identity, sig)
+        self._known: dict[str, tuple[int, bool] | None] = {}
         self._replayed: set[int] = set()
         self._table = table_of(CrawlUrl)
         self._mine = self._table.c.source_id == source_id
 
     # -- the crawl ----------------------------------------------------------------------------
 
+    @property
+    def seen(self) -> set[int]:
+        """Stored stories this crawl saw on an index page: present, whatever became of
+        their own pages (a story page that failed is not a story that vanished)."""
+        return self._listed | self.vouched
+
+    def begin(self) -> bool:
+        """Map story pages to stories; park what a new crawl may skip. True on resume: the
+        importer then replays the pages the unfinished crawl fetched."""
+        resumed = self._exists(PENDING, FETCHING)
+        self.stats.resumed = resumed
+        self._map_bodies()
+        if not resumed:
+            self._park(full_walk=self.deep.force or self._index_walk_due())
+        self.store.commit()
+        return resumed
+
     def crawl(self, crawler: Any, start_url: str, handle: Callable[[Document], Any],
               run: Run | None = None) -> CrawlReport:
         """Run ``crawler`` (a :class:`~fanarchive.sources.web.Crawler` whose handler calls
         :meth:`observe`) as many passes as the decisions need; ``handle`` parses a stored
-        page the way the handler parses a fetched one. Call :meth:`begin` first."""
+        page the way the crawler's handler parses a fetched one."""
         reports: list[CrawlReport] = []
         while True:
             self.stats.passes += 1
@@ -249,37 +316,47 @@ class ChangePolicy:
             if reports[-1].stopped != "finished" or self.stats.passes >= MAX_PASSES:
                 break
             self._unpark_linked()
-            if not self._pending():
+            if not self._exists(PENDING) and self._exists(SKIPPED, outcome=REDUNDANT) \
+                    and self._missing():
+                # A stored story is on none of the kept index pages: walk them all before
+                # anyone concludes it vanished.
+                self._unpark(REDUNDANT, conditional=True)
+            self.store.commit()
+            if not self._exists(PENDING):
                 break
         report = merge_reports(reports)
         self._judge_crawl(start_url, report)
+        self.stats.full_walk = not self._exists(SKIPPED, outcome=REDUNDANT)
+        if self.stats.full_walk and self.may_tombstone:
+            self._keep_listings(start_url)
         if run is not None:
             run.options = {**(run.options or {}), "changes": self.stats.as_dict()}
         return report
 
-    def begin(self) -> bool:
-        """Map body pages to stories; park them when a new crawl starts. True on resume:
-        the importer then replays the pages the unfinished crawl fetched (through
-        :meth:`observe` too), so decisions come out as in an uninterrupted run."""
-        resumed = self._pending(include_fetching=True)
-        self.stats.resumed = resumed
-        self._map_bodies()
-        if not resumed:
-            self._park()
-        self.store.commit()
-        return resumed
+    def _exists(self, *states: str, outcome: str | None = None) -> bool:
+        c = self._table
+        where = [self._mine, c.c.state.in_(states)]
+        if outcome is not None:
+            where.append(c.c.outcome == outcome)
+        return bool(self.store.session.scalar(select(exists().where(*where))))
 
-    def _pending(self, include_fetching: bool = False) -> bool:
-        states = (PENDING, FETCHING) if include_fetching else (PENDING,)
-        return bool(self.store.session.scalar(select(exists().where(
-            self._mine, self._table.c.state.in_(states)))))
+    def _index_walk_due(self) -> bool:
+        """No full walk of the index pages for ``index_recheck_days``."""
+        for started, options in self.store.session.execute(
+                select(Run.started_at, Run.options)
+                .where(Run.source_id == self.source_id, Run.kind == "sync",
+                       Run.status == "finished")
+                .order_by(Run.id.desc()).limit(200)):
+            if ((options or {}).get("changes") or {}).get("full_walk"):
+                return (self.deep.today - started.date()).days >= self.deep.index_recheck_days
+        return True
 
     def _map_bodies(self) -> None:
         """Which frontier rows are a stored story's own pages.
 
-        A row is a body page when its stored copy parsed as a story or gate page. The pages a
+        A row is a story page when its stored copy parsed as a story or gate page. The pages a
         story was saved from are its sightings; walking up ``discovered_from`` from them while
-        the parent is a body page too adds the reading view and age gate that led there.
+        the parent is a story page too adds the reading view and age gate that led there.
         """
         c, d = self._table, table_of(DocumentRow)
         rows = self.store.session.execute(
@@ -293,18 +370,17 @@ class ChangePolicy:
         by_id = {row.id: row for row in rows}
         owner: dict[int, int] = {}
         shared: set[int] = set()
-        sighted: dict[int, set[int]] = {}
+        sighted: set[int] = set()
         for story_id, locator_hash in self.store.session.execute(
                 select(StorySource.story_id, StorySource.locator_hash)
                 .where(StorySource.source_id == self.source_id)).all():
             row = by_hash.get(locator_hash)
             if row is not None:
-                sighted.setdefault(story_id, set()).add(row.id)
+                sighted.add(row.id)
             for _ in range(64):  # discovered_from is a tree; the bound is only a guard
                 if row is None or row.page_kind not in BODY_KINDS:
                     break
-                known = owner.setdefault(row.id, story_id)
-                if known != story_id:
+                if owner.setdefault(row.id, story_id) != story_id:
                     shared.add(row.id)  # one page, two stories: never parked
                     break
                 parent = by_id.get(row.discovered_from) if row.discovered_from else None
@@ -319,15 +395,16 @@ class ChangePolicy:
             story.rows.append(row_id)
             if row.etag or row.last_modified:
                 story.validated.append(row_id)
-            elif row_id in sighted.get(story_id, ()):
+            elif row_id in sighted:
                 story.text_rows_validated = False
             moment = _utc(row.fetched_at)
             if moment is not None and (story.last_fetched is None or moment > story.last_fetched):
                 story.last_fetched = moment
             self._owner_of_hash[row.url_hash] = story_id
 
-    def _park(self) -> None:
-        """Start a new crawl: navigation pages queued again, body pages parked."""
+    def _park(self, full_walk: bool) -> None:
+        """Start a new crawl: index pages queued again (but the redundant ones, unless a full
+        walk is due), stored stories' pages parked."""
         c = self._table
         ids = [row_id for story in self._stories.values() for row_id in story.rows]
         for start in range(0, len(ids), _CHUNK):
@@ -336,12 +413,18 @@ class ChangePolicy:
                                 ((c.c.state == DONE) & c.c.outcome.in_(PARKABLE))
                                 | ((c.c.state == SKIPPED) & (c.c.outcome == PARKED)))
                 .values(state=SKIPPED, outcome=PARKED, reason=PARKED_REASON))
-            self.stats.parked += int(result.rowcount or 0)
-        # What Crawler.run would do for a new crawl, minus the parked rows; the crawler then
+            self.stats.parked += int(getattr(result, "rowcount", 0) or 0)
+        if full_walk:
+            self._unpark(REDUNDANT, conditional=True)
+        else:
+            self.stats.listings_parked = int(self.store.session.scalar(
+                select(func.count()).select_from(c).where(
+                    self._mine, c.c.state == SKIPPED, c.c.outcome == REDUNDANT)) or 0)
+        keep = (c.c.state == SKIPPED) & c.c.outcome.in_((PARKED, REDUNDANT))
+        # What Crawler.run does when a new crawl starts, minus the parked rows: the crawler then
         # finds pending rows and "resumes", leaving the parked ones alone.
         self.store.session.execute(
-            update(c).where(self._mine, c.c.state.in_(REQUEUED_STATES),
-                            ~((c.c.state == SKIPPED) & (c.c.outcome == PARKED)))
+            update(c).where(self._mine, c.c.state.in_(REQUEUED_STATES), ~keep)
             .values(state=PENDING, attempts=0, next_attempt_at=None))
 
     # -- decisions ------------------------------------------------------------------------------
@@ -349,9 +432,13 @@ class ChangePolicy:
     def observe(self, doc: Document, result: ParseResult) -> None:
         """Decide about the stories an index page describes; note the stories pages link to."""
         if result.page_kind == "index":
+            described: list[tuple[str, int]] = []
             for stub in result.stories:
                 if stub.identity and not any(c.text for c in stub.chapters):
+                    described.append((stub.identity, stub_signature(stub)))
                     self._judge_stub(stub.identity, stub.raw_headers)
+            if doc.url:
+                self._listings[sha256_text(doc.url)] = described
         if doc.url and self._owner_of_hash:
             for href in result.links:
                 url = absolute_link(doc.url, href)
@@ -360,16 +447,17 @@ class ChangePolicy:
                     self._linked.add(story_id)
 
     def _judge_stub(self, identity: str, raw_headers: Mapping[str, str]) -> None:
-        known = self._lookup(identity)
+        known = self._story_of(identity)
         if known is None:
-            return  # new, or fetched anyway: the crawl takes care of it
+            return  # a new story: the crawl fetches it
         story_id, removed = known
-        if story_id in self._decided:
-            return
+        self._listed.add(story_id)
+        story = self._stories.get(story_id)
+        if story is None or story_id in self._decided:
+            return  # nothing parked (its pages are queued anyway), or decided already
         listed = index_fingerprint(raw_headers)
         if not listed:
-            return  # a bare link: someone else may describe it; else "linked" later
-        story = self._stories[story_id]
+            return  # a bare link: another page may describe it; else "linked" later
         if removed:
             self._refetch(story_id, "restore", story.rows, conditional=False)
             return
@@ -379,7 +467,9 @@ class ChangePolicy:
         if changes:
             self._refetch(story_id, "changed", story.rows, conditional=False)
         elif story.validated and story.text_rows_validated:
-            self._refetch(story_id, "revalidate", story.validated, conditional=True)
+            # All its pages, not only those with validators: a story is the merge of its
+            # pages (the gate adds its warning), and a subset would store another version.
+            self._refetch(story_id, "revalidate", story.rows, conditional=True)
         elif self.deep.covers(identity) or self.deep.overdue(story.last_fetched):
             self._refetch(story_id, "deep", story.rows, conditional=True)
         else:
@@ -387,18 +477,14 @@ class ChangePolicy:
             self.vouched.add(story_id)
             self.stats.vouched += 1
 
-    def _lookup(self, identity: str) -> tuple[int, bool] | None:
-        """(story id, tombstoned) of a story with parked pages, by identity or alias."""
-        if identity not in self._identities:
+    def _story_of(self, identity: str) -> tuple[int, bool] | None:
+        """(story id, tombstoned) of a stored story, by identity or alias."""
+        if identity not in self._known:
             row = self.store.find_story(identity)
-            self._identities[identity] = (
-                (row.id, row.removed_at is not None)
-                if row is not None and row.id in self._stories else None)
-        return self._identities[identity]
+            self._known[identity] = (row.id, row.removed_at is not None) if row else None
+        return self._known[identity]
 
     def _meta(self, story_id: int) -> Mapping[str, Any]:
-        from fanarchive.store.models import StoryRow
-
         meta = self.store.session.scalar(
             select(Revision.meta).join(StoryRow, and_(StoryRow.id == Revision.story_id,
                                                       StoryRow.current_revision == Revision.number))
@@ -408,23 +494,76 @@ class ChangePolicy:
     def _refetch(self, story_id: int, reason: str, rows: Sequence[int], conditional: bool) -> None:
         self._decided[story_id] = reason
         self.stats.refetched[reason] += 1
-        # An outcome other than ok/not-modified makes the crawler send no validators: when
-        # the index says the story changed, a 304 from a careless server must not hide it.
-        outcome = "ok" if conditional else "changed"
         c = self._table
         for start in range(0, len(rows), _CHUNK):
             self.store.session.execute(
                 update(c).where(c.c.id.in_(list(rows[start:start + _CHUNK])),
                                 c.c.state == SKIPPED, c.c.outcome == PARKED)
-                .values(state=PENDING, outcome=outcome, reason=None, attempts=0,
+                .values(state=PENDING, outcome=_outcome(conditional), reason=None, attempts=0,
                         next_attempt_at=None))
+
+    def _unpark(self, parked_as: str, conditional: bool) -> None:
+        c = self._table
+        self.store.session.execute(
+            update(c).where(self._mine, c.c.state == SKIPPED, c.c.outcome == parked_as)
+            .values(state=PENDING, outcome=_outcome(conditional), reason=None, attempts=0,
+                    next_attempt_at=None))
 
     def _unpark_linked(self) -> None:
         """Stories some page links to but no index page described: fetch them."""
         for story_id in sorted(self._linked - set(self._decided)):
             self._refetch(story_id, "linked", self._stories[story_id].rows, conditional=True)
         self._linked.clear()
-        self.store.commit()
+
+    def _missing(self) -> set[int]:
+        """Stored stories of this source that no page of this crawl described or led to."""
+        live = set(self.store.session.scalars(
+            select(StorySource.story_id).where(StorySource.source_id == self.source_id,
+                                               StorySource.removed_at.is_(None))))
+        return live - self._listed - set(self._decided)
+
+    def _keep_listings(self, start_url: str) -> None:
+        """After a full walk: park the index pages the next syncs can do without."""
+        c, d = self._table, table_of(DocumentRow)
+        pages = self.store.session.execute(
+            select(c.c.id, c.c.url, c.c.url_hash, c.c.depth)
+            .join(d, and_(d.c.source_id == c.c.source_id, d.c.locator_hash == c.c.url_hash,
+                          d.c.sha256 == c.c.content_sha256))
+            .where(self._mine, c.c.state == DONE, c.c.outcome.in_(PARKABLE),
+                   d.c.page_kind == "index")
+            .order_by(c.c.id)).all()
+        everyone = {ident for page in pages for ident, _ in self._listings.get(page.url_hash, ())}
+        shapes: dict[Any, list[Any]] = {}
+        for page in pages:
+            shapes.setdefault(listing_shape(page.url), []).append(page)
+        complete = [group for group in shapes.values()
+                    if {ident for page in group for ident, _ in self._listings.get(
+                        page.url_hash, ())} == everyone]
+        if not everyone or not complete:
+            return  # no listing names every story: keep walking them all
+        chosen = min(complete, key=lambda group: (len(group), group[0].id))
+        kept = {page.id for page in chosen}
+        said: dict[str, set[int]] = {}
+        for page in chosen:
+            for ident, signature in self._listings.get(page.url_hash, ()):
+                said.setdefault(ident, set()).add(signature)
+        for page in pages:  # a page that says something new about a story stays
+            described = self._listings.get(page.url_hash, ())
+            if page.id not in kept and any(sig not in said.get(ident, ())
+                                           for ident, sig in described):
+                kept.add(page.id)
+                for ident, signature in described:
+                    said.setdefault(ident, set()).add(signature)
+        # The start page and the menus it links to (pages naming no story: the author list,
+        # the category list) stay: new authors and listings show up there first.
+        kept |= {page.id for page in pages if page.url_hash == _url_hash(start_url)
+                 or (page.depth <= 1 and not self._listings.get(page.url_hash))}
+        redundant = [page.id for page in pages if page.id not in kept]
+        for start in range(0, len(redundant), _CHUNK):
+            self.store.session.execute(
+                update(c).where(c.c.id.in_(redundant[start:start + _CHUNK]))
+                .values(state=SKIPPED, outcome=REDUNDANT, reason=REDUNDANT_REASON))
+        self.stats.listings_kept = len(kept)
 
     # -- replaying stored pages -----------------------------------------------------------------
 
@@ -454,7 +593,7 @@ class ChangePolicy:
                 .where(Blob.sha256 == sha, d.c.source_id == self.source_id,
                        d.c.locator_hash == sha256_text(url)).limit(1)).first()
             if found is None:
-                continue  # the page's bytes were never stored: the crawl fetches it again
+                continue
             headers = dict(found.http_headers or {})
             self.stats.replayed += 1
             yield Document(content=found.data, locator=url, url=url,
@@ -467,13 +606,9 @@ class ChangePolicy:
     def _judge_crawl(self, start_url: str, report: CrawlReport) -> None:
         """Fail a run whose start page was unreachable; hold tombstones after a partial crawl."""
         c = self._table
-        try:
-            start_hash = sha256_text(canonicalize(start_url))
-        except ValueError:
-            start_hash = ""
         start = self.store.session.execute(
             select(c.c.state, c.c.outcome, c.c.reason)
-            .where(self._mine, c.c.url_hash == start_hash)).first()
+            .where(self._mine, c.c.url_hash == _url_hash(start_url))).first()
         if start is None or start.state != DONE:
             why = f"{start.outcome}: {start.reason}" if start is not None else "never fetched"
             raise SourceUnavailable(f"{start_url} is unreachable ({why}); nothing was "
@@ -492,7 +627,7 @@ class ChangePolicy:
 
     def _hold(self, reason: str) -> None:
         self.may_tombstone = False
-        self.incomplete_reason = f"no story tombstoned this run: {reason}"
+        self.stats.tombstones_held = reason
 
 
 def merge_reports(reports: Sequence[CrawlReport]) -> CrawlReport:
@@ -509,6 +644,19 @@ def merge_reports(reports: Sequence[CrawlReport]) -> CrawlReport:
         if merged.stopped == "finished":
             merged.stopped = report.stopped
     return merged
+
+
+def _outcome(conditional: bool) -> str:
+    # An outcome other than ok/not-modified makes the crawler send no validators: when an
+    # index page says a story changed, a 304 from a careless server must not hide it.
+    return "ok" if conditional else "changed"
+
+
+def _url_hash(url: str) -> str:
+    try:
+        return sha256_text(canonicalize(url))
+    except ValueError:
+        return ""
 
 
 def _utc(moment: datetime | None) -> datetime | None:

@@ -14,7 +14,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 
-from sqlalchemy import Engine, or_, select, update
+from sqlalchemy import ColumnElement, Engine, or_, select, update
 
 from fanarchive.errors import FanarchiveError
 from fanarchive.store.dialect import insert_ignore
@@ -48,6 +48,16 @@ def _holder_dead(holder: str | None) -> bool:
     return host == socket.gethostname() and pid.isdigit() and not _pid_alive(int(pid))
 
 
+def _holder_alive_here(holder: str | None) -> bool:
+    """A holder on this host whose process runs: never stale, whatever its heartbeat says
+    (SQLite syncs write no heartbeats)."""
+    if not holder:
+        return False
+    host, _, rest = holder.partition(":")
+    pid = rest.partition(":")[0]
+    return host == socket.gethostname() and pid.isdigit() and _pid_alive(int(pid))
+
+
 class SourceLock:
     def __init__(self, engine: Engine, source_id: int, source_name: str = "",
                  stale_after: float = 120.0, heartbeat_every: float = 20.0) -> None:
@@ -61,6 +71,7 @@ class SourceLock:
         self._thread: threading.Thread | None = None
 
     def acquire(self) -> None:
+        self._refuse_if_held()
         table = table_of(SourceLockRow)
         with self.engine.begin() as conn:
             insert_ignore(conn, table, [{"source_id": self.source_id, "holder": None}])
@@ -69,8 +80,9 @@ class SourceLock:
             ).scalar_one_or_none()
             dead = _holder_dead(current)
             now = _now()
-            condition = or_(SourceLockRow.holder.is_(None),
-                            SourceLockRow.heartbeat_at < now - self.stale_after)
+            condition: ColumnElement[bool] = SourceLockRow.holder.is_(None)
+            if current is not None and not _holder_alive_here(current):
+                condition = or_(condition, SourceLockRow.heartbeat_at < now - self.stale_after)
             if dead and current is not None:
                 condition = or_(condition, SourceLockRow.holder == current)
             taken = conn.execute(
@@ -86,6 +98,30 @@ class SourceLock:
             self._thread = threading.Thread(target=self._beat, daemon=True,
                                             name=f"lock-{self.source_name}")
             self._thread.start()
+
+    def _refuse_if_held(self) -> None:
+        """Look before writing: a source that is plainly busy is refused with a read only.
+
+        On SQLite the attempt to take the lock is a write transaction, and a write that
+        overlaps the running sync's read-then-write transactions fails them at once
+        ("database is locked": a reader cannot wait for a writer), so a second `fanarchive
+        sync` must not even try while the holder is alive.
+        """
+        with self.engine.connect() as conn:
+            row = conn.execute(select(SourceLockRow.holder, SourceLockRow.heartbeat_at)
+                               .where(SourceLockRow.source_id == self.source_id)).first()
+        if row is None or row.holder is None or _holder_dead(row.holder):
+            return
+        if _holder_alive_here(row.holder):
+            raise SourceBusy(f"source {self.source_name} is busy: another sync is running "
+                             f"({row.holder}); try again when it finishes")
+        beat = row.heartbeat_at
+        if beat is not None and beat.tzinfo is None:
+            beat = beat.replace(tzinfo=UTC)
+        if beat is not None and beat < _now() - self.stale_after:
+            return
+        raise SourceBusy(f"source {self.source_name} is busy: another sync is running "
+                         f"({row.holder}); try again when it finishes")
 
     def _beat(self) -> None:
         while not self._stop.wait(self.heartbeat_every):

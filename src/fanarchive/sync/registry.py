@@ -18,7 +18,7 @@ NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 SETTINGS = {
     "adult": bool, "delay": float, "concurrency": int, "max_pages": int,
     "ignore_crawl_delay": bool, "include": list, "exclude": list, "allow_private": bool,
-    "deep_recheck_days": float, "deep_recheck_share": float,
+    "deep_recheck_days": float, "deep_recheck_share": float, "index_recheck_days": float,
 }
 
 

@@ -98,6 +98,8 @@ def canonicalize(url: str) -> str:
     if not parts.hostname:
         raise ValueError(f"URL has no host: {url!r}")
     host = _host(parts.hostname)
+    if not host:  # "http://./", "http://\x85/": nothing left once dots and blanks are gone
+        raise ValueError(f"URL has no host: {url!r}")
     if ":" in host:
         host = f"[{host}]"  # IPv6 literal
     port = parts.port  # raises ValueError for a non-numeric port

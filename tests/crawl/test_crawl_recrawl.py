@@ -1,0 +1,141 @@
+"""A second crawl of an unchanged archive writes nothing; with validators it costs 304s.
+
+Counts of every table the import writes are compared before and after. Sites that send
+``ETag``/``Last-Modified`` (``conditional=True``) must answer the second crawl's requests for
+unchanged pages with 304, so nothing is downloaded or parsed again. A changed page is then
+fetched and stored, and only that one.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from fanarchive.store.store import Store
+from tests.crawl.test_crawl_support import (
+    by_title,
+    counts,
+    crawl,
+    records,
+    serve_cookieless,
+    visible_sids,
+)
+from tests.sites.server import ArchiveServer
+
+FROM_MODEL = ("/viewstory.php", "/browse.php", "/viewuser.php", "/viewseries.php", "/",
+              "/index.php", "/authors.php")
+
+
+def _second_pass(site: ArchiveServer, before: int) -> list:
+    return site.log.entries()[before:]
+
+
+def test_second_crawl_of_unchanged_efiction_writes_nothing(store: Store, site_factory) -> None:
+    """Real eFiction sends no validators: everything is fetched again, nothing is written."""
+    site = site_factory("efiction", stories=10, max_chapters=3)
+    first = crawl(store, site.url + "/")
+    assert first.new == len(visible_sids(site.model, access=["open", "warning",
+                                                             "age_consent"]))
+    before, requests = counts(store), len(site.log)
+    exported = records(store)
+
+    second = crawl(store, site.url + "/")
+    assert (second.new, second.updated, second.failed) == (0, 0, 0)
+    assert second.unchanged == first.new
+    assert counts(store) == before
+    assert records(store) == exported
+    assert len(site.log) - requests == requests  # no validators: the same pages again
+
+
+def test_conditional_recrawl_costs_304s_and_writes_nothing(store: Store) -> None:
+    site = serve_cookieless(seed=2, stories=10, max_chapters=3, conditional=True)
+    try:
+        first = crawl(store, site.url + "/")
+        assert first.new > 0 and first.failed == 0
+        before, mark = counts(store), len(site.log)
+        second = crawl(store, site.url + "/")
+        again = _second_pass(site, mark)
+    finally:
+        site.stop()
+
+    assert (second.new, second.updated, second.failed) == (0, 0, 0)
+    assert counts(store) == before  # not a row more: no document, revision or frontier row
+    # Every story, chapter, listing, author and series page: one 304 each, with validators.
+    pages = [e for e in again if e.route in FROM_MODEL and "warning=" not in e.path
+             and e.path not in access_pages(site)]
+    assert pages and all(e.status == 304 for e in pages), [
+        (e.path, e.status) for e in pages if e.status != 304]
+    assert all("If-None-Match" in e.headers for e in pages)
+    stories = [e for e in again if "action=printable" in e.path]
+    assert len(stories) == first.new and all(e.status == 304 for e in stories)
+    assert second.crawl.not_modified >= len(pages)
+
+
+def access_pages(site: ArchiveServer) -> set[str]:
+    """Story URLs that answer with an age/content gate or a members-only login box."""
+    return {site.story_path(s) for s in visible_sids(
+        site.model, access=["warning", "age_consent", "members_only"])}
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "crawler: a page recorded as 'gate-passed' or 'login' is requested again without "
+    "validators (crawler._conditional_headers accepts only ok/not-modified outcomes), so "
+    "every gate and login page costs a 200 on each re-crawl"))
+def test_conditional_recrawl_revalidates_access_pages_too(store: Store) -> None:
+    site = serve_cookieless(seed=2, stories=10, max_chapters=3, conditional=True)
+    try:
+        crawl(store, site.url + "/")
+        mark = len(site.log)
+        crawl(store, site.url + "/")
+        again = _second_pass(site, mark)
+    finally:
+        site.stop()
+    assert [(e.path, e.status) for e in again
+            if e.status != 304 and e.path != "/robots.txt"] == []
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "crawler: the HTTP client keeps the site's PHPSESSID cookie, so a story page fetched "
+    "after an earlier consent in the same session shows the story, while the next crawl "
+    "(a new session) gets the gate there: new URLs, new documents, new revisions"))
+def test_conditional_recrawl_of_efiction_with_sessions_writes_nothing(store: Store,
+                                                                      site_factory) -> None:
+    site = site_factory("efiction", stories=14, max_chapters=3, conditional=True)
+    crawl(store, site.url + "/")
+    before = counts(store)
+    second = crawl(store, site.url + "/")
+    assert (second.new, second.updated) == (0, 0)
+    assert counts(store) == before
+
+
+def test_static_recrawl_304s_then_an_edit_is_picked_up(store: Store, site_factory) -> None:
+    """Apache-style validators: unchanged parts cost a 304; an edited part is fetched and
+    becomes a new revision of that story only."""
+    site = site_factory("static", stories=10, max_chapters=3)
+    model = site.model
+    first = crawl(store, site.url + "/")
+    assert first.new == len(model.visible_stories())
+    before, mark = counts(store), len(site.log)
+
+    second = crawl(store, site.url + "/")
+    again = _second_pass(site, mark)
+    assert (second.new, second.updated) == (0, 0)
+    assert counts(store) == before
+    parts = {p for s in model.visible_stories() for p in site.part_paths(s.sid)}
+    assert {e.path for e in again if e.status == 304} >= parts
+    assert not [e for e in again if e.path in parts and e.status != 304]
+
+    story = next(s for s in model.visible_stories() if len(s.chapters) > 1)
+    model.edit_chapter(story.sid, 2, "An edited second part.\n\nWith two paragraphs now.")
+    mark = len(site.log)
+    third = crawl(store, site.url + "/")
+    again = _second_pass(site, mark)
+    assert (third.new, third.updated) == (0, 1)
+    changed = {e.path for e in again if e.status == 200 and e.path in parts}
+    assert changed == {site.part_path(story.sid, 2)}  # only the edited page came again
+    after = counts(store)
+    assert after["revisions"] == before["revisions"] + 1
+    assert after["stories"] == before["stories"]
+    record = by_title(records(store))[story.title][0]
+    assert record["chapters"][1]["text"] == "An edited second part.\n\nWith two paragraphs now."
+    assert [c["text"] for c in record["chapters"][:1] + record["chapters"][2:]] == [
+        c.text for c in story.chapters[:1] + story.chapters[2:]]

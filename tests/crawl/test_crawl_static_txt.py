@@ -1,0 +1,195 @@
+"""A static HTML archive and a directory of .txt files, crawled and imported end to end.
+
+The static site chains a story's parts with "Next part" links and varies its label markup
+(``<b>``, ``<strong>``, table cells) and charsets; the text site is Apache/nginx autoindex pages
+over plain-text files in three encodings. Both are compared with the site model.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+
+from fanarchive.store.store import Store
+from tests.crawl.test_crawl_support import (
+    by_title,
+    cli_config,
+    cli_import,
+    crawl,
+    fandoms_of,
+    mismatches,
+    records,
+    run_errors,
+    visible_sids,
+)
+from tests.sites.launch import start_site
+from tests.sites.server import ArchiveServer
+
+NOTE_PARAGRAPH = re.compile(r"^(?:Author's note|End note): .*$")
+
+
+@pytest.fixture(scope="module")
+def static_archive(tmp_path_factory) -> Iterator[tuple[ArchiveServer, Store]]:
+    """18 stories of up to 4 parts, imported by the ``fanarchive`` command (read-only)."""
+    folder = tmp_path_factory.mktemp("static")
+    site = start_site("static", stories=18, max_chapters=4)
+    db = f"sqlite:///{folder / 'static.sqlite3'}"
+    try:
+        done = cli_import(db, site.url + "/", config=cli_config(folder))
+        assert done.returncode == 0, done.stderr
+        store = Store.open(db)
+        yield site, store
+        store.close()
+    finally:
+        site.stop()
+
+
+@pytest.fixture(scope="module")
+def txt_archive() -> Iterator[tuple[ArchiveServer, Store]]:
+    """18 stories as text files behind autoindex pages, imported by the pipeline (read-only)."""
+    site = start_site("txt", stories=18, max_chapters=4)
+    try:
+        store = Store.open("sqlite://")
+        report = crawl(store, site.url + "/")
+        assert report.crawl.complete and report.failed == 0, report.errors
+        yield site, store
+        store.close()
+    finally:
+        site.stop()
+
+
+def _authors_match(found: list[str], penname: str) -> bool:
+    # A pen name with "&" may come back as two names (see the xfail below); its words must not.
+    return found == [penname] or (" & " in penname and " & ".join(found) == penname)
+
+
+def test_static_archive_titles_authors_ratings_and_joined_parts(static_archive) -> None:
+    site, store = static_archive
+    model = site.model
+    found = by_title(records(store))
+    problems = []
+    for sid in visible_sids(model):
+        story = model.story(sid)
+        want = model.expected(sid)
+        hits = found.get(story.title, [])
+        if len(hits) != 1:
+            problems.append(f"sid {sid}: {len(hits)} records")
+            continue
+        record = hits[0]
+        authors = [a["name"] for a in record["authors"]]
+        if not _authors_match(authors, want["author"]["penname"]):
+            problems.append(f"sid {sid} authors {authors}")
+        # Every part, in order, joined from the "Next part" chain into one story.
+        chapters = record["chapters"]
+        if [c["text"] for c in chapters] != [c["text"] for c in want["chapters"]]:
+            problems.append(f"sid {sid} chapters: {len(chapters)} of {len(want['chapters'])}")
+        if len(chapters) > 1 and [c["title"] for c in chapters] != [
+                c["title"] for c in want["chapters"]]:
+            problems.append(f"sid {sid} part titles {[c['title'] for c in chapters]}")
+        if len(chapters) == 1 and chapters[0]["title"] not in (None, story.title):
+            problems.append(f"sid {sid} one-part title {chapters[0]['title']!r}")
+        problems += mismatches(record, model, sid, fields=(
+            "title", "rating", "characters", "warnings", "status", "word_count", "notes",
+            "chapter notes", "chapter end notes"))
+        # Fandoms: the Fandom/Category label's names, canonical where the fandom map knows
+        # them, land in fandoms or (under "Category:") categories.
+        named = set(record["fandoms"]) | set(record["categories"])
+        missing = [c for c in want["categories"] if c not in named
+                   and not set(fandoms_of([c])) & named]
+        if missing:
+            problems.append(f"sid {sid} fandoms missing {missing}")
+        assert record["sources"][0]["url"].startswith(site.url + "/stories/")
+    assert problems == []
+    assert sorted(t for t in found if t) == sorted(s.title for s in model.visible_stories())
+    # Each part page was fetched once; site traps are recorded, never stored as stories.
+    parts = [p for sid in visible_sids(model) for p in site.part_paths(sid)]
+    assert all(site.log.count(p) == 1 for p in parts)
+    codes = {code for _, code, _ in run_errors(store)}
+    assert codes <= {"http-404", "redirect-loop", "error", "login", "off-scope",
+                     "robots-disallowed"}, codes
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "htmlstory/normalize gaps, reported: 'Part: 1 of N' taken as the series part; a "
+    "co-written pen name 'Kai & Jun' (one mailto link) split into two authors; a Summary "
+    "starting with <i>..</i> and holding <br /><br /> in the <strong> style is lost; 'Genre:' "
+    "goes to categories (eFiction's goes to tags)"))
+def test_static_archive_every_field(static_archive) -> None:
+    site, store = static_archive
+    model = site.model
+    found = by_title(records(store))
+    problems = []
+    for sid in visible_sids(model):
+        record = found[model.story(sid).title][0]
+        problems += mismatches(record, model, sid, fields=(
+            "authors", "series", "summary", "tags"))
+    assert problems == []
+
+
+def _without_notes(text: str) -> str:
+    return "\n\n".join(p for p in text.split("\n\n") if not NOTE_PARAGRAPH.match(p))
+
+
+def test_txt_listing_titles_authors_ratings_and_chapters(txt_archive) -> None:
+    site, store = txt_archive
+    model = site.model
+    found = by_title(records(store))
+    problems = []
+    for sid in visible_sids(model):
+        story = model.story(sid)
+        want = model.expected(sid)
+        hits = found.get(story.title, [])
+        if len(hits) != 1:
+            problems.append(f"sid {sid}: {len(hits)} records")
+            continue
+        record = hits[0]
+        authors = [a["name"] for a in record["authors"]]
+        if not _authors_match(authors, want["author"]["penname"]):
+            problems.append(f"sid {sid} authors {authors}")
+        emails = {a["email"] for a in record["authors"]} - {None}
+        if emails != {want["author"]["email"]}:
+            problems.append(f"sid {sid} emails {emails}")
+        chapters = record["chapters"]
+        texts = [_without_notes(c["text"]) for c in chapters]
+        if texts != [c["text"] for c in want["chapters"]]:
+            problems.append(f"sid {sid} chapter texts ({len(chapters)} chapters)")
+        if len(chapters) > 1:
+            titles = [re.sub(r"^Chapter \d+: ", "", c["title"] or "") for c in chapters]
+            if titles != [c["title"] for c in want["chapters"]]:
+                problems.append(f"sid {sid} chapter titles {titles}")
+        problems += mismatches(record, model, sid, fields=(
+            "title", "rating", "characters", "status", "summary"))
+        genres = record["categories"] + record["tags"]  # the files' "Category:" line
+        if sorted(genres) != sorted(want["genres"]):
+            problems.append(f"sid {sid} genres {genres}")
+        if record["series"] is not None or want["series"] is not None:
+            assert record["series"] is not None and want["series"] is not None, sid
+            if (record["series"]["title"], record["series"]["part"]) != (
+                    want["series"]["title"], want["series"]["part"]):
+                problems.append(f"sid {sid} series {record['series']}")
+    assert problems == []
+    # Every file was fetched once, each listing (in any sort order) at most once.
+    for sid in visible_sids(model):
+        assert site.log.count(site.file_path(sid)) == 1
+    assert not [p for p in site.log.paths() if "C=" in p and "O=" in p]
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "plaintext gaps, reported: README.txt of the listing imported as a story; 'Warnings: "
+    "None' kept as a warning named 'None'; 'Author's note:'/'End note:' paragraphs left in "
+    "the chapter text (and a one-chapter story's note taken as story notes); 'Chapter N: ' "
+    "kept in chapter titles; 'Kai & Jun' split into two authors"))
+def test_txt_listing_every_field(txt_archive) -> None:
+    site, store = txt_archive
+    model = site.model
+    found = by_title(records(store))
+    assert None not in found  # nothing but the stories became a story
+    problems = []
+    for sid in visible_sids(model):
+        record = found[model.story(sid).title][0]
+        problems += mismatches(record, model, sid, fields=(
+            "authors", "warnings", "notes", "word_count", "chapter titles", "chapter texts",
+            "chapter notes", "chapter end notes"))
+    assert problems == []
