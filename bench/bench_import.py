@@ -21,7 +21,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import figure, peak_rss_mb  # noqa: E402
 
-WORDS = ["the", "night", "was", "cold", "and", "she", "walked", "along", "the", "river", "thinking", "of", "what", "he", "had", "said", "before", "the", "war", "ended", "nobody", "knew", "whether", "the", "letters", "would", "ever", "arrive", "but", "he", "kept", "writing", "them", "anyway", "every", "evening", "by", "the", "window", "with", "the", "lamp", "turned", "low"]
+WORDS = ("the night was cold and she walked along the river thinking of what he had said "
+         "before the war ended nobody knew whether the letters would ever arrive but he kept "
+         "writing them anyway every evening by the window with the lamp turned low").split()
 RATINGS = ["G", "PG", "PG-13", "Strong PG13", "R", "NC-17", "FRT", "M"]
 PAIRINGS = ["B/S", "W/T", "X/A", "none", "Mulder/Scully", "J/D"]
 

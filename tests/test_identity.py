@@ -11,7 +11,8 @@ from fanarchive.store.models import StoryRow
 from fanarchive.store.store import NEW, UNCHANGED, UPDATED, Sighting, Store
 from fanarchive.story import Author, Chapter, Rating, Story
 
-WORDS = ["river", "lamp", "letter", "winter", "window", "silence", "morning", "harbour", "promise", "shadow", "garden", "station", "answer", "door", "night", "corridor", "candle"]
+WORDS = ("river lamp letter winter window silence morning harbour promise shadow garden "
+         "station answer door night corridor candle").split()
 
 
 def _text(seed: int, n: int = 400) -> str:
