@@ -29,8 +29,8 @@ GATED = ("warning", "age_consent")
 
 @pytest.fixture
 def archive(site_factory):
-    """32 stories, up to 5 chapters each."""
-    return site_factory("efiction", stories=32, max_chapters=5)
+    """30 stories, up to 5 chapters each."""
+    return site_factory("efiction", stories=30, max_chapters=5)
 
 
 def test_full_crawl_imports_every_story_field_by_field(store: Store, archive) -> None:

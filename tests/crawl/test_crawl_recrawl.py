@@ -15,6 +15,7 @@ from tests.crawl.test_crawl_support import (
     by_title,
     counts,
     crawl,
+    mismatches,
     records,
     serve_cookieless,
     visible_sids,
@@ -139,3 +140,34 @@ def test_static_recrawl_304s_then_an_edit_is_picked_up(store: Store, site_factor
     assert record["chapters"][1]["text"] == "An edited second part.\n\nWith two paragraphs now."
     assert [c["text"] for c in record["chapters"][:1] + record["chapters"][2:]] == [
         c.text for c in story.chapters[:1] + story.chapters[2:]]
+
+
+def test_efiction_edit_is_picked_up_with_every_field_still_right(store: Store) -> None:
+    """An edited chapter of a story in a series: the next crawl stores one new revision of
+    that story, with the new text and every other field (series part included) still right;
+    the other stories' printer views cost a 304 each."""
+    site = serve_cookieless(seed=2, stories=10, max_chapters=3, conditional=True)
+    model = site.model
+    try:
+        crawl(store, site.url + "/")
+        before = counts(store)
+        sid = next(s.sid for s in model.visible_stories()
+                   if model.series_of(s.sid) and not s.members_only)
+        model.edit_chapter(sid, 1, "A new first chapter.\n\nIn two paragraphs.")
+        mark = len(site.log)
+        report = crawl(store, site.url + "/")
+        again = _second_pass(site, mark)
+    finally:
+        site.stop()
+
+    assert (report.new, report.updated, report.failed) == (0, 1, 0)
+    after = counts(store)
+    assert after["revisions"] == before["revisions"] + 1
+    assert after["stories"] == before["stories"]
+    record = by_title(records(store))[model.story(sid).title][0]
+    assert mismatches(record, model, sid, overrides={"relationships": []}) == []
+    assert record["series"]["part"] == model.series_of(sid)[1]
+    printed = {e.path: e.status for e in again if "action=printable" in e.path}
+    changed = {p for p, status in printed.items() if status == 200}
+    assert len(changed) == 1 and f"sid={sid}&" in next(iter(changed))
+    assert all(status == 304 for p, status in printed.items() if p not in changed)

@@ -57,9 +57,13 @@ def _differences(got: list[dict[str, Any]], want: list[dict[str, Any]]) -> list[
             out.append(f"{record['title']!r}: missing")
             continue
         for key in record:
-            if other.get(key) != record[key]:
-                out.append(f"{record['title']!r} {key}: {other.get(key)!r:.300} != "
-                           f"{record[key]!r:.300}")
+            mine_value, want_value = other.get(key), record[key]
+            if mine_value == want_value:
+                continue
+            if isinstance(mine_value, dict) and isinstance(want_value, dict):
+                mine_value = {k: v for k, v in mine_value.items() if want_value.get(k) != v}
+                want_value = {k: v for k, v in want_value.items() if other[key].get(k) != v}
+            out.append(f"{record['title']!r} {key}: {mine_value!r:.300} != {want_value!r:.300}")
     out += [f"{r['title']!r}: extra" for r in mine.values()]
     return out
 

@@ -72,6 +72,7 @@ from fanarchive.store.crawl_models import (
     CrawlUrl,
 )
 from fanarchive.store.hashing import sha256_text
+from fanarchive.store.identity_models import StoryAlias
 from fanarchive.store.models import (
     Blob,
     DocumentRow,
@@ -278,6 +279,7 @@ class ChangePolicy:
         self._listed: set[int] = set()  # stored stories some index page described
         self._listings: dict[str, list[tuple[str, int]]] = {}  # url hash -> (identity, sig)
         self._known: dict[str, tuple[int, bool] | None] = {}
+        self._metas: dict[int, Any] = {}  # story id -> current revision's meta
         self._replayed: set[int] = set()
         self._table = table_of(CrawlUrl)
         self._mine = self._table.c.source_id == source_id
@@ -432,11 +434,13 @@ class ChangePolicy:
     def observe(self, doc: Document, result: ParseResult) -> None:
         """Decide about the stories an index page describes; note the stories pages link to."""
         if result.page_kind == "index":
+            stubs = [stub for stub in result.stories
+                     if stub.identity and not any(c.text for c in stub.chapters)]
+            self._prefetch([str(stub.identity) for stub in stubs])
             described: list[tuple[str, int]] = []
-            for stub in result.stories:
-                if stub.identity and not any(c.text for c in stub.chapters):
-                    described.append((stub.identity, stub_signature(stub)))
-                    self._judge_stub(stub.identity, stub.raw_headers)
+            for stub in stubs:
+                described.append((str(stub.identity), stub_signature(stub)))
+                self._judge_stub(str(stub.identity), stub.raw_headers)
             if doc.url:
                 self._listings[sha256_text(doc.url)] = described
         if doc.url and self._owner_of_hash:
@@ -461,7 +465,9 @@ class ChangePolicy:
         if removed:
             self._refetch(story_id, "restore", story.rows, conditional=False)
             return
+        # Decided once per sync: the meta is not needed again (memory stays flat).
         changes = fingerprint_changes(listed, stored_fingerprint(self._meta(story_id)))
+        self._metas.pop(story_id, None)
         if changes is None:
             return
         if changes:
@@ -477,19 +483,47 @@ class ChangePolicy:
             self.vouched.add(story_id)
             self.stats.vouched += 1
 
+    def _prefetch(self, identities: Sequence[str]) -> None:
+        """Look up a listing's stories in two queries, not two per story: a listing names
+        dozens, and a sync reads hundreds of listings' worth."""
+        wanted = {sha256_text(i): i for i in identities if i not in self._known}
+        if not wanted:
+            return
+        found: dict[str, tuple[int, bool]] = {}
+        own = select(StoryRow.identity_hash, StoryRow.id, StoryRow.removed_at).where(
+            StoryRow.identity_hash.in_(list(wanted)))
+        alias = select(StoryAlias.identity_hash, StoryRow.id, StoryRow.removed_at).join(
+            StoryRow, StoryRow.id == StoryAlias.story_id).where(
+            StoryAlias.identity_hash.in_(list(wanted)))
+        for query in (alias, own):  # a story's own key wins over an alias
+            for key, story_id, removed_at in self.store.session.execute(query):
+                found[key] = (story_id, removed_at is not None)
+        for key, identity in wanted.items():
+            self._known[identity] = found.get(key)
+        ids = [known[0] for known in found.values() if known[0] in self._stories
+               and known[0] not in self._metas and known[0] not in self._decided]
+        for start in range(0, len(ids), _CHUNK):
+            for story_id, meta in self.store.session.execute(
+                    select(Revision.story_id, Revision.meta)
+                    .join(StoryRow, and_(StoryRow.id == Revision.story_id,
+                                         StoryRow.current_revision == Revision.number))
+                    .where(Revision.story_id.in_(ids[start:start + _CHUNK]))):
+                self._metas[story_id] = meta
+
     def _story_of(self, identity: str) -> tuple[int, bool] | None:
         """(story id, tombstoned) of a stored story, by identity or alias."""
         if identity not in self._known:
-            row = self.store.find_story(identity)
-            self._known[identity] = (row.id, row.removed_at is not None) if row else None
+            self._prefetch([identity])
         return self._known[identity]
 
     def _meta(self, story_id: int) -> Mapping[str, Any]:
-        meta = self.store.session.scalar(
-            select(Revision.meta).join(StoryRow, and_(StoryRow.id == Revision.story_id,
-                                                      StoryRow.current_revision == Revision.number))
-            .where(Revision.story_id == story_id))
-        return meta or {}
+        if story_id not in self._metas:
+            self._metas[story_id] = self.store.session.scalar(
+                select(Revision.meta).join(StoryRow, and_(
+                    StoryRow.id == Revision.story_id,
+                    StoryRow.current_revision == Revision.number))
+                .where(Revision.story_id == story_id))
+        return self._metas[story_id] or {}
 
     def _refetch(self, story_id: int, reason: str, rows: Sequence[int], conditional: bool) -> None:
         self._decided[story_id] = reason
