@@ -94,10 +94,8 @@ def test_conditional_recrawl_revalidates_access_pages_too(store: Store) -> None:
             if e.status != 304 and e.path != "/robots.txt"] == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "crawler: the HTTP client keeps the site's PHPSESSID cookie, so a story page fetched "
-    "after an earlier consent in the same session shows the story, while the next crawl "
-    "(a new session) gets the gate there: new URLs, new documents, new revisions"))
+# Regression: the HTTP client once kept the site's PHPSESSID cookie, so pages depended on
+# earlier consents in the same session and a re-crawl saw new documents.
 def test_conditional_recrawl_of_efiction_with_sessions_writes_nothing(store: Store,
                                                                       site_factory) -> None:
     site = site_factory("efiction", stories=14, max_chapters=3, conditional=True)

@@ -9,6 +9,7 @@ transport is injectable (``httpx.MockTransport`` in unit tests), as in httpx's o
 from __future__ import annotations
 
 import asyncio
+import http.cookiejar
 import ipaddress
 import socket
 import ssl
@@ -98,7 +99,12 @@ class Fetcher:
         }
         if "@" in settings.contact:
             headers["From"] = settings.contact.strip()
+        # No cookie jar: a page must not depend on what earlier pages set (a consent cookie
+        # makes gated pages look different, so a re-crawl would see new documents).
+        jar = http.cookiejar.CookieJar(policy=http.cookiejar.DefaultCookiePolicy(
+            allowed_domains=[]))
         self._client = httpx.AsyncClient(
+            cookies=jar,
             transport=transport,
             verify=_tls_context(),
             http1=True,
