@@ -166,3 +166,15 @@ def test_scheduler_catches_up_reloads_and_stops_on_sigterm(sqlite_url: str, fold
         if proc.poll() is None:
             proc.kill()
         engine.dispose()
+
+
+def test_sources_from_a_config_file_are_registered_by_sync(sqlite_url: str, folder: Path,
+                                                           tmp_path: Path, capsys) -> None:
+    config = tmp_path / "my.toml"
+    config.write_text(f'[sources.fromtoml]\nlocation = "{folder}"\nschedule = "0 3 * * *"\n'
+                      'delay = 0.5\n', encoding="utf-8")
+    assert main(["--db", sqlite_url, "--config", str(config), "sync", "-q"]) == 0
+    assert "fromtoml: 3 new" in capsys.readouterr().out
+    assert main(["--db", sqlite_url, "source", "show", "fromtoml"]) == 0
+    shown = capsys.readouterr().out
+    assert "0 3 * * *" in shown and "0.5" in shown

@@ -12,6 +12,19 @@ from fanarchive.cli.progress import RichProgress
 from fanarchive.cli.state import AppState
 from fanarchive.store.database import redact_text
 
+
+def _load_configured_sources(state: object) -> None:
+    """Register the ``[sources.NAME]`` tables of the user's config file (see
+    config/sources.example.toml) so TOML and database agree before a sync."""
+    from fanarchive.sync.registry import load_sources_from_config
+
+    config = state.config  # type: ignore[attr-defined]
+    tables = config.section("sources")
+    if tables:
+        load_sources_from_config(state.store(), tables,  # type: ignore[attr-defined]
+                                 timezone=str(config.get("fanarchive.sync.timezone", "UTC")))
+
+
 source_app = typer.Typer(help="Register sources to keep in sync.", no_args_is_help=True)
 app.add_typer(source_app, name="source")
 
@@ -106,6 +119,7 @@ def sync(
     from fanarchive.sync.runner import sync_source
 
     state = _state(ctx)
+    _load_configured_sources(state)
     if queue:
         from fanarchive.sync.worker import postgres_conninfo
 
@@ -155,6 +169,7 @@ def scheduler(
 
     state = _state(ctx)
     state.store()  # migrate and fail early when the database is unreachable
+    _load_configured_sources(state)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     done = threading.Event()
