@@ -178,3 +178,12 @@ def test_sources_from_a_config_file_are_registered_by_sync(sqlite_url: str, fold
     assert main(["--db", sqlite_url, "source", "show", "fromtoml"]) == 0
     shown = capsys.readouterr().out
     assert "0 3 * * *" in shown and "0.5" in shown
+
+
+def test_status_shows_next_scheduled_run(sqlite_url: str, folder: Path, capsys) -> None:
+    assert main(["--db", sqlite_url, "source", "add", "nightly", str(folder),
+                 "--schedule", "0 3 * * *"]) == 0
+    capsys.readouterr()
+    assert main(["--db", sqlite_url, "status"]) == 0
+    out = capsys.readouterr().out
+    assert 'schedule: nightly "0 3 * * *", next run' in out and " 03:00 " in out

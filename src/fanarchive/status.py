@@ -52,6 +52,7 @@ class StatusReport:
     flags: dict[str, int]
     runs: list[RunSummary]
     hints: list[str]
+    schedules: list[tuple[str, str, str]] = field(default_factory=list)  # name, cron, next run
 
 
 def build_status(store: Store, database: str, last_runs: int = 5,
@@ -118,4 +119,25 @@ def build_status(store: Store, database: str, last_runs: int = 5,
         flags={k: int(v) for k, v in flags.items()},
         runs=runs,
         hints=hints,
+        schedules=_schedules(store),
     )
+
+
+def _schedules(store: Store) -> list[tuple[str, str, str]]:
+    """Each scheduled source with its next run time (UTC unless configured otherwise)."""
+    from datetime import UTC
+    from datetime import datetime as dt
+
+    from apscheduler.triggers.cron import CronTrigger
+
+    out: list[tuple[str, str, str]] = []
+    for name, cron in store.session.execute(
+            select(Source.name, Source.schedule).where(Source.schedule.is_not(None))
+            .order_by(Source.name)).all():
+        try:
+            nxt = CronTrigger.from_crontab(cron, timezone="UTC").get_next_fire_time(
+                None, dt.now(UTC))
+        except ValueError:
+            nxt = None
+        out.append((name, str(cron), f"{nxt:%Y-%m-%d %H:%M %Z}" if nxt else "never"))
+    return out
