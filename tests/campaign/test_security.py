@@ -174,13 +174,7 @@ def test_source_password_is_never_printed_nor_stored_in_runs(
         _no_secret(json.dumps(row), what="a run error (status prints them)")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "exports copy story_sources.url verbatim: a source registered as http://user:password@host/ "
-    "puts the password into jsonl/csv (record.py 'sources'), the html site and epub (item.url, "
-    "metadata_html.py) and opendoors (opendoors.py 'Source:' lines and 'url'). One fix: "
-    "redact_text() the sightings where export/items.py loads them; not done here because "
-    "export/items.py is being rewritten, and whether an export should carry the user name "
-    "at all is the contract's call"))
+# Regression: exports once copied a source URL's password verbatim.
 def test_source_password_stays_out_of_exports(work: Path, env: dict[str, str],
                                               site) -> None:  # noqa: ANN001
     logs = work / "logs-exportsecret"

@@ -12,10 +12,12 @@ import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from fanarchive.store.database import redact_text
 from fanarchive.store.models import Revision, StoryRow, StorySource, Text_, table_of
 from fanarchive.store.records import story_from_meta
 from fanarchive.store.store import Store
@@ -86,7 +88,12 @@ def _load_batch(store: Store, batch: list[tuple[int, str, int, StoryRow]],
     for sighting in session.execute(select(*table_of(StorySource).columns)
                                     .where(StorySource.story_id.in_(ids))
                                     .order_by(StorySource.story_id, StorySource.id)):
-        sightings[sighting.story_id].append(sighting)
+        # Exports leave the archive: a source URL's password never goes with them.
+        values = sighting._asdict()
+        for key in ("url", "locator", "path"):
+            if values.get(key):
+                values[key] = redact_text(values[key])
+        sightings[sighting.story_id].append(SimpleNamespace(**values))
     for part in _by_text_size(batch, metas):
         texts = _texts(store, [metas[story_id] for story_id, _, _, _ in part
                                if story_id in metas])
