@@ -7,7 +7,7 @@ from pathlib import Path
 from fanarchive.normalize.damage import find_joined_words, joined_words_in
 from fanarchive.normalize.text import tokens
 
-SEED = Path(__file__).resolve().parents[1] / "fixtures" / "normalize" / "seed_following.txt"
+SEED = Path(__file__).resolve().parents[1] / "fixtures" / "plaintext" / "seed_following.txt"
 
 
 def test_seed_story_joined_words_are_found() -> None:

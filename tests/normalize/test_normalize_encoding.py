@@ -10,7 +10,7 @@ import pytest
 from fanarchive.normalize.encoding import codec_for_label, decode_bytes, repair_text
 from fanarchive.parsed import QualityFlag
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "normalize"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "html"
 SPECIALS = "Ä Ö Ü é è È É ü ö ä ß ñ"
 
 

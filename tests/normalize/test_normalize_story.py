@@ -12,7 +12,7 @@ from fanarchive.normalize.fields import parse_date, parse_language, parse_series
 from fanarchive.parsed import ParsedChapter, ParsedStory, QualityFlag
 from fanarchive.story import Author, Rating, Series
 
-SEED = Path(__file__).resolve().parents[1] / "fixtures" / "normalize" / "seed_following.txt"
+SEED = Path(__file__).resolve().parents[1] / "fixtures" / "plaintext" / "seed_following.txt"
 
 
 @pytest.fixture(scope="module")
