@@ -65,15 +65,14 @@ def _authors_match(found: list[str], penname: str) -> bool:
     return found == [penname] or (" & " in penname and " & ".join(found) == penname)
 
 
-def test_static_archive_titles_authors_ratings_and_joined_parts(static_archive) -> None:
-    site, store = static_archive
+def _matched(site, store, problems: list[str]):  # noqa: ANN001, ANN202
+    """(sid, expected, record) for each visible story found exactly once with the right
+    authors; what does not match goes into ``problems``."""
     model = site.model
     found = by_title(records(store))
-    problems = []
     for sid in visible_sids(model):
-        story = model.story(sid)
         want = model.expected(sid)
-        hits = found.get(story.title, [])
+        hits = found.get(model.story(sid).title, [])
         if len(hits) != 1:
             problems.append(f"sid {sid}: {len(hits)} records")
             continue
@@ -81,6 +80,15 @@ def test_static_archive_titles_authors_ratings_and_joined_parts(static_archive) 
         authors = [a["name"] for a in record["authors"]]
         if not _authors_match(authors, want["author"]["penname"]):
             problems.append(f"sid {sid} authors {authors}")
+        yield sid, want, record
+
+
+def test_static_archive_titles_authors_ratings_and_joined_parts(static_archive) -> None:
+    site, store = static_archive
+    model = site.model
+    found = by_title(records(store))
+    problems: list[str] = []
+    for sid, want, record in _matched(site, store, problems):
         # Every part, in order, joined from the "Next part" chain into one story.
         chapters = record["chapters"]
         if [c["text"] for c in chapters] != [c["text"] for c in want["chapters"]]:
@@ -88,7 +96,7 @@ def test_static_archive_titles_authors_ratings_and_joined_parts(static_archive) 
         if len(chapters) > 1 and [c["title"] for c in chapters] != [
                 c["title"] for c in want["chapters"]]:
             problems.append(f"sid {sid} part titles {[c['title'] for c in chapters]}")
-        if len(chapters) == 1 and chapters[0]["title"] not in (None, story.title):
+        if len(chapters) == 1 and chapters[0]["title"] not in (None, model.story(sid).title):
             problems.append(f"sid {sid} one-part title {chapters[0]['title']!r}")
         problems += mismatches(record, model, sid, fields=(
             "title", "rating", "characters", "warnings", "status", "word_count", "notes",
@@ -135,19 +143,8 @@ def _without_notes(text: str) -> str:
 def test_txt_listing_titles_authors_ratings_and_chapters(txt_archive) -> None:
     site, store = txt_archive
     model = site.model
-    found = by_title(records(store))
-    problems = []
-    for sid in visible_sids(model):
-        story = model.story(sid)
-        want = model.expected(sid)
-        hits = found.get(story.title, [])
-        if len(hits) != 1:
-            problems.append(f"sid {sid}: {len(hits)} records")
-            continue
-        record = hits[0]
-        authors = [a["name"] for a in record["authors"]]
-        if not _authors_match(authors, want["author"]["penname"]):
-            problems.append(f"sid {sid} authors {authors}")
+    problems: list[str] = []
+    for sid, want, record in _matched(site, store, problems):
         emails = {a["email"] for a in record["authors"]} - {None}
         if emails != {want["author"]["email"]}:
             problems.append(f"sid {sid} emails {emails}")
