@@ -4,6 +4,7 @@
     python bench/bench_fanficfare.py                  # 50 stories of up to 10 chapters
     python bench/bench_fanficfare.py --stories 10     # a quick run
     python bench/bench_fanficfare.py --skip-fff       # fanarchive only
+    python bench/bench_fanficfare.py --popups         # rated stories linked as eFiction does
 
 FanFicFare is installed from PyPI into its own virtualenv, ``bench/.venv-fff`` (created on the
 first run, reused after). Each tool gets a fresh server of the same generated archive
@@ -21,6 +22,11 @@ Figures per pass: wall time, peak RSS (``wait4`` of each process; the largest of
 processes), HTTP requests per readable story from the server's log, story bodies fetched
 (200s for printer views and chapter pages), and the story facts each tool captured, and got
 right, compared with the site's model (``--details`` lists the misses per fact).
+
+By default listings link rated stories plainly and the story answers with eFiction's
+interstitial (the gate) until the reader consents. ``--popups`` serves the listings eFiction's
+``title_link()`` prints instead: a rated story's link is a javascript ``confirm()`` whose
+location carries the consent (``&ageconsent=ok&warning=<rid>``).
 
 The site's printer view carries eFiction 3.5's chapter index and anchors
 (``<b>1.</b> <a href='#1'>..</a>``, ``<a name='1'>``), as real eFiction prints them:
@@ -90,8 +96,11 @@ def _with_chapter_index(render: Callable[..., str]) -> Callable[..., str]:
     return printable
 
 
+SITE_OPTIONS: dict[str, Any] = {}  # more EFictionOptions for every server (--popups)
+
+
 def serve(model: ArchiveModel, conditional: bool) -> ArchiveServer:
-    site = EFictionSite(model, EFictionOptions(conditional=conditional))
+    site = EFictionSite(model, EFictionOptions(conditional=conditional, **SITE_OPTIONS))
     return ArchiveServer(site).start()
 
 
@@ -470,6 +479,9 @@ def main() -> int:
     ap.add_argument("--fff-version", default=FFF_VERSION)
     ap.add_argument("--no-validators-run", action="store_true",
                     help="skip fanarchive's extra run against the site with ETag/Last-Modified")
+    ap.add_argument("--popups", action="store_true",
+                    help="listings link rated stories through eFiction's javascript confirm() "
+                    "popups, which carry the consent (its disablepopups off)")
     ap.add_argument("--details", action="store_true", help="misses per fact")
     ap.add_argument("--keep", action="store_true", help="keep the work folder")
     args = ap.parse_args()
@@ -479,6 +491,8 @@ def main() -> int:
     readable = sum(1 for s in model.visible_stories() if not s.members_only)
     chapters = sum(len(s.chapters) for s in model.visible_stories())
     efiction_pages.printable = _with_chapter_index(efiction_pages.printable)
+    if args.popups:
+        SITE_OPTIONS["popups"] = True
     work = Path(tempfile.mkdtemp(prefix="bench-fff-"))
     passes: list[Pass] = []
     notes = []
@@ -506,7 +520,9 @@ def main() -> int:
 
     print(f"site: eFiction-like, {len(model.visible_stories())} stories ({readable} readable, "
           f"1 members-only), {chapters} chapters (at most {args.chapters} per story), "
-          f"seed {args.seed}; printer view with eFiction 3.5's chapter index")
+          f"seed {args.seed}; printer view with eFiction 3.5's chapter index; rated stories "
+          + ("linked through javascript confirm() popups" if args.popups
+             else "behind the interstitial"))
     for note in notes:
         print(note)
     print(f"facts compared with the model: {len(FACTS)} ({', '.join(FACTS)})")

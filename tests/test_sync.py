@@ -82,6 +82,9 @@ def test_two_sync_commands_at_once_one_says_busy(sqlite_url: str, folder: Path,
     store = Store.open(sqlite_url)
     source = store.get_source("sample")
     assert source is not None
+    # SQLite write transactions begin IMMEDIATE: an idle session must not keep one open while
+    # this "other sync" (the lock below, the CLI run) writes on other connections.
+    store.commit()
     with SourceLock(store.engine, source.id, "sample"):
         capsys.readouterr()
         assert main(["--db", sqlite_url, "sync", "sample", "-q"]) == 0

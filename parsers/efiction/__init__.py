@@ -16,9 +16,12 @@ What one eFiction page can be, and what comes back (``ParseResult.page_kind``):
   flag say which kind ("age-consent" or "warning").
 * ``login``, ``error``, ``challenge``, ``maintenance``: access pages, no stories.
 
-Requests per story: where the site offers the printer view (its print icon is on the page),
-story pages link only to the all-chapters printer view and never to the single chapters, so a
-crawl costs one request per story after the listing; without it, the chapter links are given.
+Requests per story: listings link each story's printer view of all chapters directly (one
+request per story, its metadata included), and leave out the listings that repeat the title
+listing (see ``links.listing_links``). A reading view or story index links the printer view
+where the site offers one (its print icon is on the page) and the single chapters otherwise;
+the printer view links nowhere. A printer URL answered with a reading view (a site without the
+printer view) is taken as the chapter it shows, and its chapters are followed.
 """
 
 from __future__ import annotations
@@ -53,6 +56,7 @@ from .links import (
     crawlable,
     discovery_links,
     hrefs,
+    listing_links,
     printable_all,
     query_of,
     script_of,
@@ -330,7 +334,11 @@ class _EfictionPage:
         query = query_of(self.document.url or "")
         options, selected = jump_menu(self.body)
         total = _int(stub.raw_headers.get("Chapters")) or len(options) or None
-        whole = query.get("chapter") == "all" or len(stub.chapters) > 1 or total == 1
+        # A printer view asked for every chapter is the whole story, unless the page shows a
+        # chapter menu with more chapters than it holds (a site that ignores the printer
+        # view and serves the reading view of chapter 1 instead).
+        asked_all = query.get("chapter") == "all" and len(options) <= max(len(stub.chapters), 1)
+        whole = asked_all or len(stub.chapters) > 1 or total == 1
         if whole:
             for n, chapter in enumerate(stub.chapters, start=1):
                 chapter.position = n
@@ -345,23 +353,32 @@ class _EfictionPage:
         return ParseResult(stories=[stub], links=links, flags=list(self.page.flags))
 
     def _story_links(self, whole: bool) -> list[str]:
-        """Printer view first; the single chapters only when there is no printer view."""
+        """Printer view first; the single chapters only when there is no printer view.
+
+        The printer view of every chapter links nowhere: it is where a crawl ends up, from
+        listings that are the way on already (its byline's author page lists stories the title
+        listing has). A reading view or story index keeps every discovery link, as the page a
+        crawl may start from."""
+        if whole and self._metadata_block() is not None:
+            return []
+        here = clean_url(self.document.url) if self.document.url else None
         own: list[tuple[int, str]] = []
         printable = None
         for url, a in hrefs(self.page):
             if sid_of(url) != self.sid or not crawlable(url):
                 continue
             if query_of(url).get("action") == "printable":
-                printable = printable or clean_url(printable_all(url))
+                found = clean_url(printable_all(url))
+                if not whole and _same_query(found, here):
+                    continue  # this page was asked for as the printer view and is not one
+                printable = printable or found
             else:
                 parent = a.getparent()
                 is_next = link_rel(inline_text(a), a) == "next" or (
                     parent is not None and parent.get("id") == "next")
                 own.append((0 if is_next else 1, clean_url(url)))
-        # The printer view carries the metadata the reading view lacks: wanted unless this page
-        # is the printer view of every chapter already.
-        complete = whole and self._metadata_block() is not None
-        first = [printable] if printable and not complete else []
+        # The printer view carries the metadata the reading view lacks.
+        first = [printable] if printable else []
         if printable is None and not whole:
             first += [url for _, url in sorted(own, key=lambda o: o[0])] + self._menu_chapters()
         first = [with_consent(url, self.document.url) for url in first]
@@ -410,7 +427,7 @@ class _EfictionPage:
                 if stub is not None:
                     stubs.append(stub)
         self._series_parts(stubs)
-        links = discovery_links(self.page)
+        links = listing_links(self.page)
         return ParseResult(stories=stubs, links=links, page_kind="index",
                            flags=list(self.page.flags))
 
@@ -488,6 +505,13 @@ def _find_id(root: etree._Element, ident: str) -> etree._Element | None:
     if isinstance(found, list) and found and isinstance(found[0], etree._Element):
         return found[0]
     return None
+
+
+def _same_query(url: str, other: str | None) -> bool:
+    """The same page: the same script and the same parameters, in any order."""
+    if other is None or script_of(url) != script_of(other):
+        return False
+    return sorted(query_of(url).items()) == sorted(query_of(other).items())
 
 
 def _int(value: str | None) -> int | None:

@@ -4,6 +4,14 @@ Only story-bearing scripts are returned for crawling (story pages, listings, aut
 pages, their pagination): reviews, search forms, login and skin switches would cost requests
 and find nothing new. PHP session ids are dropped from the query; the crawler canonicalizes the
 rest.
+
+A listing's links are narrowed further (:func:`listing_links`): a story is asked for through
+its printer view of all chapters (one request for the whole story, metadata included), and
+where the site has a title listing (``browse.php?type=titles``, which pages through every
+story) the listings that list the same stories again (categories, characters, genres, most
+recent, authors) are left out. Series pages stay (they number the parts), and so does any
+listing of a kind not known to repeat the title listing. A site without a title listing gets
+every listing, as before.
 """
 
 from __future__ import annotations
@@ -21,6 +29,16 @@ CRAWL_SCRIPTS = frozenset({"viewstory.php", "browse.php", "viewuser.php", "views
 # Query parameters that only change the look of a page or identify the session.
 DROP_PARAMS = frozenset({"phpsessid", "skin", "sort", "textsize"})
 KEEP_ACTIONS = frozenset({"printable"})
+# The parameters a story's printer view of every chapter needs besides its sid; consent
+# parameters of the link (a listing's javascript gate link carries them) are kept too.
+PRINTER_VIEW = (("action", "printable"), ("textsize", "0"), ("chapter", "all"))
+# Pages that list again what the title listing lists (by category, character, genre or
+# warning class, rating, date, author; the browse menu), or the home page the crawl started
+# from: not worth a request where the site has a title listing. Other listings are followed.
+REPEATED_LISTINGS = frozenset({"", "categories", "characters", "class", "recent", "featured",
+                               "series", "ratings", "rating", "genres", "warnings"})
+REPEATING_SCRIPTS = frozenset({"authors.php", "viewuser.php", "categories.php", "index.php",
+                               ""})
 # Listings link gated stories through javascript:if(confirm('...')) location = 'viewstory...'
 _JS_LOCATION = re.compile(r"location(?:\.href)?\s*=\s*['\"]([^'\"]+)['\"]")
 
@@ -47,8 +65,9 @@ def clean_url(url: str) -> str:
         return url
     pairs = parse_qsl(parts.query, keep_blank_values=True)
     action = next((v for k, v in pairs if k.lower() == "action"), None)
-    kept = [(k, v) for k, v in pairs if k.lower() not in DROP_PARAMS
-            or (k.lower() == "textsize" and action == "printable")]
+    kept = [(k, v) for k, v in pairs if (k.lower() not in DROP_PARAMS
+            or (k.lower() == "textsize" and action == "printable"))
+            and not (k.lower() == "offset" and v == "0")]  # the first page, named twice
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(kept), ""))
 
 
@@ -84,6 +103,24 @@ def printable_all(url: str) -> str:
     if not any(k.lower() == "chapter" for k, _ in pairs):
         out.append(("chapter", "all"))
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(out), ""))
+
+
+def printer_view(url: str) -> str:
+    """The printer view of every chapter of the story ``url`` shows (any viewstory.php link:
+    reading view, chapter, index, gate consent), consent parameters kept."""
+    parts = urlsplit(url)
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    sid = [(k, v) for k, v in pairs if k.lower() == "sid"][:1]
+    consent = [(k, v) for k, v in pairs if k.lower() in CONSENT_PARAMS]
+    query = urlencode([*sid, *consent, *PRINTER_VIEW])
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
+
+
+def is_title_listing(url: str) -> bool:
+    """eFiction's listing of every story by title (``browse.php?type=titles``, any page)."""
+    script = script_of(url)
+    return script == "titles.php" or (
+        script == "browse.php" and query_of(url).get("type", "").lower() == "titles")
 
 
 def hrefs(page: Page, root: etree._Element | None = None) -> list[tuple[str, etree._Element]]:
@@ -137,3 +174,38 @@ def discovery_links(page: Page, exclude_sid: str | None = None) -> list[str]:
             continue
         seen.setdefault(clean_url(url), None)
     return list(seen)
+
+
+def listing_links(page: Page) -> list[str]:
+    """What a listing (browse, author, series, home page) is worth following, in page order.
+
+    Stories: their printer view of all chapters. Listings: where the page links to the title
+    listing, all but those that list the same stories again (:func:`repeats_titles`); the
+    series pages stay (they number the parts), and so does this listing's own pagination.
+    Without a title listing every crawlable listing is followed, so that such a site is still
+    discovered whole.
+    """
+    found = discovery_links(page)
+    titles = any(is_title_listing(url) for url in found)
+    own = _shape(page.url) if page.url else None
+    wanted: dict[str, None] = {}
+    for url in found:
+        if sid_of(url) is not None:
+            wanted.setdefault(printer_view(url), None)
+        elif not titles or not repeats_titles(url) or _shape(url) == own:
+            wanted.setdefault(url, None)
+    return list(wanted)
+
+
+def repeats_titles(url: str) -> bool:
+    """A listing of stories the title listing lists as well (or the home page)."""
+    script = script_of(url)
+    if script == "browse.php":
+        return query_of(url).get("type", "").lower() in REPEATED_LISTINGS
+    return script in REPEATING_SCRIPTS
+
+
+def _shape(url: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """A listing's pages share the script and every parameter but the offset."""
+    query = sorted((k, v) for k, v in query_of(url).items() if k != "offset")
+    return script_of(url), tuple(query)

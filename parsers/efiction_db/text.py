@@ -24,6 +24,11 @@ _BLOCKS = {"p", "div", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "li", "
 _SCENE_BREAK = "* * *"
 _HREF = re.compile(r"""href\s*=\s*["']?([^"'\s<>]+)""", re.I)
 _URL_ONLY = re.compile(r"^\s*(?:https?://|www\.)\S+\s*$", re.I)
+# Whitespace runs that need replacing: a lone space is left alone, since rewriting every
+# space of a text with itself was most of this module's time.
+_WHITESPACE = re.compile(r"[\t\n][ \t\n]*| [ \t\n]+")
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_SPACES = re.compile(r"\t[ \t]*| [ \t]+")
 
 
 def looks_like_html(text: str) -> bool:
@@ -35,11 +40,16 @@ def html_to_text(source: str | None) -> str:
     if not source:
         return ""
     source = source.replace("\r\n", "\n").replace("\r", "\n")
-    source = _DROP.sub("", _COMMENT.sub("", source))
-    as_html = looks_like_html(source)
+    markup = "<" in source  # most chapter texts of nl2br archives hold no tag at all
+    if markup:
+        if "<!--" in source:
+            source = _COMMENT.sub("", source)
+        if "<s" in source or "<S" in source:
+            source = _DROP.sub("", source)
+    as_html = markup and looks_like_html(source)
     if as_html:
         # Source newlines are only whitespace in HTML.
-        source = re.sub(r"[ \t\n]+", " ", source)
+        source = _WHITESPACE.sub(" ", source)
 
     def tag(m: re.Match[str]) -> str:
         name = m.group(2).lower()
@@ -53,10 +63,13 @@ def html_to_text(source: str | None) -> str:
             return " "
         return ""
 
-    text = html.unescape(_TAG.sub(tag, source)).replace("\xa0", " ")
+    text = html.unescape(_TAG.sub(tag, source) if markup else source).replace("\xa0", " ")
+    # Runs of spaces never cross a line end, so one pass over the whole text does every line.
+    if "  " in text or "\t" in text:
+        text = _SPACES.sub(" ", text)
     paragraphs = []
-    for block in re.split(r"\n[ \t]*\n", text):
-        lines = [re.sub(r"[ \t]+", " ", line).strip() for line in block.split("\n")]
+    for block in _BLANK_LINE.split(text):
+        lines = [line.strip() for line in block.split("\n")]
         paragraph = "\n".join(line for line in lines if line)
         if paragraph:
             paragraphs.append(paragraph)
@@ -71,7 +84,7 @@ def text_to_html(source: str | None) -> str:
     if looks_like_html(source):
         return source
     out = []
-    for block in re.split(r"\n[ \t]*\n", source.strip("\n")):
+    for block in _BLANK_LINE.split(source.strip("\n")):
         block = block.strip()
         if not block:
             continue
@@ -85,9 +98,10 @@ def text_to_html(source: str | None) -> str:
 
 def only_links(source: str, text: str) -> list[str]:
     """The link targets when a chapter holds nothing but a link (a bookmark, not a story)."""
+    if len(text) > 2000:
+        return []  # far more than a dozen words and a URL: a text, not a bookmark
     hrefs = _HREF.findall(source)
-    words = text.split()
-    if hrefs and len(words) <= 12:
+    if hrefs and len(text.split()) <= 12:
         return hrefs
     if _URL_ONLY.match(text):
         return [text.strip()]

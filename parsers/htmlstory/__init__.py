@@ -335,12 +335,23 @@ def _apply(story: ParsedStory, header: Header) -> None:
     name = header.field
     if not name or not value or value.strip().lower() in ("none", "n/a"):
         return
-    if name == "authors":
-        emails = [href[7:].split("?")[0] for href, _ in header.links
-                  if href.lower().startswith("mailto:")]
-        if emails and "email" not in story.fields:
-            story.fields["email"] = emails[0]
     fields = story.fields
+    if name == "authors":
+        mailto = [(href[7:].split("?")[0], " ".join(text.split())) for href, text in header.links
+                  if href.lower().startswith("mailto:")]
+        if len(mailto) == 1 and "email" not in fields:
+            fields["email"] = mailto[0][0]
+        elif mailto and "email" not in fields:
+            # "Name <address>" pairs, so the normalizer gives each author their own address.
+            fields["email"] = ", ".join(f"{text} <{mail}>" for mail, text in mailto)
+        linked = linked_authors(value, header.links)
+        old_authors = fields.get("authors")
+        if linked is not None and old_authors is None:
+            fields["authors"] = linked
+            return
+        if isinstance(old_authors, list):  # a second Author header after a linked one
+            fields["authors"] = old_authors + (linked or [value])
+            return
     old_value = fields.get(name)
     if old_value is None:
         fields[name] = value
@@ -348,6 +359,51 @@ def _apply(story: ParsedStory, header: Header) -> None:
         fields[name] = f"{old_value}, {value}"
     elif name not in ("title", "part"):
         fields[name] = f"{old_value}\n{value}"
+
+
+# Link texts that name the link, not the author ("Kai & Jun (<a>email</a>)").
+_LINK_WORDS = frozenset({"email", "e-mail", "mail", "feedback", "contact", "website", "homepage",
+                         "home page", "site", "web", "lj", "livejournal", "profile", "home"})
+_JOINER = re.compile(r"[,;&+]|\band\b", re.IGNORECASE)
+_GAP = re.compile(r"^(?:[\s,;&+()\[\]<>|/-]|\band\b|\bby\b)*$", re.IGNORECASE)
+_ADDRESS = re.compile(r"^[\s(\[<]*\S+@\S+\.[A-Za-z]{2,}[\s)\]>]*$")
+
+
+def linked_authors(value: str, links: list[tuple[str, str]]) -> list[str] | None:
+    """The authors of an Author value whose names are links, one name per link; else None.
+
+    Whether "Kai & Jun" is a pen name or two people is a guess from the text alone (see
+    ``fanarchive.normalize.authors``), but the page says it: one mailto or profile link around
+    "Kai & Jun" is one author, and "<a>Anne</a> and <a>Bob</a>" are two. So when links cover
+    every name and only joiners ("," "&" "and") lie between them, the link texts are the
+    authors. A name outside any link leaves the whole value to the text rules.
+    """
+    if not links or _JOINER.search(value) is None:
+        return None
+    rest = " ".join(value.split())
+    names: list[str] = []
+    pos = 0
+    for _href, raw in links:
+        text = " ".join(raw.split())
+        if not text or text.lower() in _LINK_WORDS or _ADDRESS.match(text):
+            continue  # "(email)" or a bare address after the name: not a name
+        at = rest.find(text, pos)
+        if at < 0 or not _gap_ok(rest[pos:at]):
+            return None
+        names.append(text)
+        pos = at + len(text)
+    if not names or not _gap_ok(rest[pos:]):
+        return None
+    return names
+
+
+def _gap_ok(gap: str) -> bool:
+    """Text between two linked names holds no name of its own: joiners, brackets, links' words
+    and addresses only."""
+    for word in _LINK_WORDS:
+        gap = re.sub(rf"\b{re.escape(word)}\b", " ", gap, flags=re.IGNORECASE)
+    gap = re.sub(r"\S+@\S+\.[A-Za-z]{2,}", " ", gap)
+    return _GAP.match(gap) is not None
 
 
 def _fill_from_page(story: ParsedStory, page: Page, heading: str | None) -> None:

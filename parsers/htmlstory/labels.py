@@ -87,11 +87,11 @@ def _value_nodes(label_el: etree._Element, multi_line: bool
     label when one follows before any block, or to a rule when that is near, else to the first
     <br><br>. The ending <br> is returned apart: its tail is not part of the value.
     """
-    siblings = []
+    siblings: list[etree._Element] = []
     for sib in label_el.itersiblings():
         if not isinstance(sib.tag, str):
             continue
-        if sib.tag in BLOCK_TAGS or _inline_label_of(sib) is not None:
+        if sib.tag in BLOCK_TAGS or _ends_value(sib, siblings[-1] if siblings else label_el):
             break
         siblings.append(sib)
     if multi_line:
@@ -111,6 +111,21 @@ def _value_nodes(label_el: etree._Element, multi_line: bool
             previous_br = False
         out.append(sib)
     return out, None
+
+
+def _ends_value(el: etree._Element, previous: etree._Element) -> bool:
+    """Whether inline ``el`` is the next label rather than more of the current value.
+
+    A known label always is ("<b>Title:</b> X <b>Author:</b> Y" on one line). An unknown
+    label-shaped run only when it starts a line: "<b>Summary:</b> <i>Rain Song</i>: a story
+    about..." opens a summary with an italic title and a colon, and is no "Rain Song" header.
+    """
+    split = _inline_label_of(el)
+    if split is None:
+        return False
+    if known_label(split[0]):
+        return True
+    return previous.tag == "br" and not (previous.tail or "").strip()
 
 
 def _span_chars(label_el: etree._Element, siblings: list[etree._Element]) -> int:

@@ -18,9 +18,14 @@ clean, and decoding entities again here would turn a written ``&amp;eacute;`` in
 
 from __future__ import annotations
 
+import re
+
 from fanarchive_parsers.plaintext.body import (
+    OPENING_NOTE_LABELS,
+    note_in,
     paragraphs,
     split_chapters,
+    split_notes,
     strip_tail,
     trim_separators,
 )
@@ -33,6 +38,7 @@ from fanarchive.document import Document
 from fanarchive.errors import ParseError
 from fanarchive.hookspecs import hookimpl
 from fanarchive.parsed import ParsedChapter, ParsedStory, ParseResult, QualityFlag
+from fanarchive.sources.sniff import looks_like_utf16, stray_nuls
 
 __all__ = ["PlainTextParser", "fanarchive_parsers"]
 
@@ -108,17 +114,32 @@ class PlainTextParser:
         if tail.footer is not None:
             story.flags.append(QualityFlag("footer-removed", tail.footer.split("\n")[0]))
         paras = trim_separators(paragraphs(tail.body))
+        if not block.found:
+            furniture = site_furniture(document, paras)
+            if furniture is not None:
+                return ParseResult(page_kind="furniture",
+                                   flags=[QualityFlag("not-a-story", furniture)])
+        # A note above everything (and above "Chapter 1") is the first chapter's.
+        lead_note = note_in(paras[0], OPENING_NOTE_LABELS) if len(paras) > 1 else None
+        if lead_note is not None:
+            paras = trim_separators(paras[1:])
         if block.found:
             header_text = " ".join(f"{h.label} {h.value}" for h in block.headers)
-            count = find_epigraph(paras, hint=hinted(header_text))
+            count = find_epigraph(paras, hint=hinted(f"{header_text} {lead_note or ''}"))
             if count:
                 story.epigraph = join_epigraph(paras[:count])
                 paras = trim_separators(paras[count:])
         for position, section in enumerate(split_chapters(paras) if paras else [], start=1):
-            story.chapters.append(ParsedChapter(text="\n\n".join(section.paragraphs),
-                                                title=section.title, position=position))
+            notes, body_paras, end_notes = split_notes(section.paragraphs)
+            story.chapters.append(ParsedChapter(text="\n\n".join(body_paras),
+                                                title=section.title, notes=notes,
+                                                end_notes=end_notes, position=position))
+        if lead_note is not None and story.chapters:
+            first = story.chapters[0]
+            first.notes = lead_note if first.notes is None else f"{lead_note}\n\n{first.notes}"
         if not paras:
             story.flags.append(QualityFlag("no-text", "headers but no story text"))
+        _name_single_chapter(story)
         return ParseResult(stories=[story])
 
 
@@ -166,6 +187,57 @@ def apply_parts(story: ParsedStory, heading_part: int | None = None) -> None:
     story.part, story.part_of = part, of
 
 
+def _name_single_chapter(story: ParsedStory) -> None:
+    """A story told in one untitled chapter: the chapter bears the story's title.
+
+    That is what eFiction stores for a one-chapter story and what Open Doors' imports give the
+    single chapter of an Automated Archive story, so a .txt copy of the same story matches
+    them. A part of a multi-part posting is left alone: its chapter is one of several.
+    """
+    title = story.fields.get("title")
+    if (len(story.chapters) == 1 and story.chapters[0].title is None and story.part is None
+            and isinstance(title, str) and title.strip()):
+        story.chapters[0].title = title
+
+
+# Files that sit next to the stories in an archive's directories and are never stories.
+_FURNITURE_NAMES = frozenset({
+    "readme", "read_me", "read-me", "read.me", "00readme", "00index", "index", "toc",
+    "contents", "license", "licence", "copying", "changelog", "faq", "robots", "manifest",
+    "files", "dirinfo", "descript.ion"})
+# Words of a note about the archive itself ("This is the text archive of ...").
+_FURNITURE_WORDS = re.compile(
+    r"\b(?:archives?|archivist|index|readme|directory|directories|hotlink(?:ing)?|mirror|"
+    r"webmaster|submissions?|submit|mailing list|download|this site|filed)\b", re.IGNORECASE)
+_FURNITURE_NAMED_WORDS = 600  # a "readme.txt" longer than this might be a story after all
+_FURNITURE_WORDS_MAX = 150  # a short headerless note about the archive
+
+
+def site_furniture(document: Document, paras: list[str]) -> str | None:
+    """Why a headerless text file is site furniture (a README, an index), or None.
+
+    A directory of stories also holds the archive's own notes. Without a header block nothing
+    says "story", so the file is judged by its name (README.txt, 00index.txt) or, for any name,
+    by being a short note that talks about the archive: two or more of words like "archive",
+    "index", "mirror" and "hotlink" in under 150 words. Prose that mentions an archive once,
+    or a long file of any name, is still imported as a story without a title.
+    """
+    words = sum(len(p.split()) for p in paras)
+    stem = document.name.lower()
+    for suffix in (".txt", ".text", ".asc", ".1st", ".me"):
+        if stem.endswith(suffix) and stem != suffix:
+            stem = stem[: -len(suffix)]
+            break
+    if stem in _FURNITURE_NAMES and words <= _FURNITURE_NAMED_WORDS:
+        return f"{document.name}: a headerless site file, not a story"
+    if words <= _FURNITURE_WORDS_MAX:
+        found = {m.group(0).lower() for m in _FURNITURE_WORDS.finditer(" ".join(paras))}
+        if len(found) >= 2:
+            return (f"{document.name}: a short headerless note about the archive "
+                    f"({', '.join(sorted(found))}), not a story")
+    return None
+
+
 def _unquote(title: str) -> str:
     """An unlabelled title line is often quoted or starred: "Following", *Following*."""
     for opening, closing in _TITLE_QUOTES:
@@ -180,9 +252,9 @@ def _looks_binary(head: bytes) -> bool:
     if head.startswith(_UNICODE_BOMS):
         return False
     if b"\x00" in head:
-        # UTF-16 without a BOM has NULs in every other byte of ASCII text; real binaries don't.
-        even, odd = head[0::2].count(0), head[1::2].count(0)
-        return not (min(even, odd) == 0 and max(even, odd) * 3 > len(head) // 2)
+        # UTF-16 without a BOM has NULs in every other byte of ASCII text, a damaged save a
+        # stray one or two; real binaries have them everywhere.
+        return not (looks_like_utf16(head) or stray_nuls(head))
     controls = len(head) - len(head.translate(None, _CONTROL))
     return controls * 100 > len(head)
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from fanarchive_parsers.plaintext.headers import is_separator
+from fanarchive_parsers.plaintext.headers import is_separator, reads_like_sentence
+from fanarchive_parsers.plaintext.labels import label_key
 from fanarchive_parsers.plaintext.parts import parse_part_value
 
 # Blank lines, also ones holding only spaces; starts with a literal so the split stays fast.
@@ -128,9 +129,24 @@ def _cut_signature(body: str) -> tuple[str, str | None]:
 _HEADING = re.compile(
     r"(?P<kw>chapter|part|book)\s+(?P<n>\d{1,5}|[ivxlc]{1,7}|one|two|three|four|five|six|seven"
     r"|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen"
-    r"|nineteen|twenty)\b\s*(?:[:.\-–—]\s*\S.{0,70})?|(?P<edge>prologue|epilogue)\b.{0,70}",
+    r"|nineteen|twenty)\b\s*(?:[:.\-–—]\s*(?P<name>\S.{0,70}))?"
+    r"|(?P<edge>prologue|epilogue)\b.{0,70}",
     re.IGNORECASE,
 )
+
+
+def heading_title(heading: str) -> str:
+    """The chapter's own title in a numbered heading: "Chapter 2: Company" -> "Company".
+
+    The number is the chapter's position, which every reader and exporter shows anyway
+    (AO3 prints "Chapter 2: Company" from position and title); keeping it in the title would
+    print it twice. A bare "Chapter 3" has no other name and stays as it is, and so do
+    "Prologue: ..." headings, whose word is not a position.
+    """
+    match = _HEADING.fullmatch(heading.strip())
+    if match is None or match["edge"] or not match["name"]:
+        return heading
+    return match["name"].strip()
 
 
 @dataclass
@@ -176,7 +192,8 @@ def split_chapters(paras: list[str]) -> list[Section]:
     sections = []
     for k, start in enumerate(headings):
         stop = headings[k + 1] if k + 1 < len(headings) else len(paras)
-        sections.append(Section(paras[start], trim_separators(paras[start + 1 : stop])))
+        sections.append(Section(heading_title(paras[start]),
+                                trim_separators(paras[start + 1 : stop])))
     return sections
 
 
@@ -194,3 +211,59 @@ def _all_rules(para: str) -> bool:
     """A paragraph of one rule, or of several rule lines stacked ("----" over "~*~*~")."""
     return is_separator(para) or ("\n" in para and all(
         is_separator(line.strip()) for line in para.split("\n")))
+
+
+# ---- author's notes in the text ------------------------------------------------------------
+
+# "Author's note: ..." opening a chapter and "End note: ..." closing it are the author talking,
+# not the story: they go to the chapter's notes and end notes, as AO3 and eFiction keep them.
+# Keys are folded with ``label_key``.
+OPENING_NOTE_LABELS = frozenset({
+    "note", "notes", "author's note", "author's notes", "authors note", "authors notes",
+    "authors' note", "authors' notes", "author note", "author notes", "a/n", "a/ns", "an",
+    "a.n", "a.n.", "chapter note", "chapter notes", "part note", "part notes"})
+END_NOTE_LABELS = frozenset({
+    "end note", "end notes", "endnote", "endnotes", "end a/n", "chapter end notes",
+    "end notes for this part", "afterword"})
+CLOSING_NOTE_LABELS = OPENING_NOTE_LABELS | END_NOTE_LABELS  # "A/N: ..." last is an end note
+# Labels that also open ordinary sentences ("Note: the door was locked."): a paragraph they
+# open is a note only when its first line does not read like a sentence.
+_PROSE_NOTE_LABELS = frozenset({"note", "notes", "an"})
+_NOTE_PARAGRAPH = re.compile(
+    r"[*_\[]{0,2}(?P<label>[^\W\d_][\w'’./ ]{0,30}?)[*_\]]{0,2}[ \t]*:[*_]{0,2}[ \t]*"
+    r"(?P<value>\S.*)", re.DOTALL)
+_MAX_NOTE_CHARS = 2000  # a longer "Note:" paragraph is the story's own text
+
+
+def note_in(para: str, labels: frozenset[str]) -> str | None:
+    """The note's text when ``para`` is a labelled author's note ("A/N: thanks, Ruth")."""
+    if len(para) > _MAX_NOTE_CHARS or ":" not in para[:40]:
+        return None
+    match = _NOTE_PARAGRAPH.match(para)
+    if match is None:
+        return None
+    key = label_key(match["label"])
+    if key not in labels:
+        return None
+    value = match["value"].strip()
+    if key in _PROSE_NOTE_LABELS and reads_like_sentence(value.split("\n", 1)[0]):
+        return None
+    return value
+
+
+def split_notes(paras: list[str]) -> tuple[str | None, list[str], str | None]:
+    """(opening note, the paragraphs between, end note) of one chapter's paragraphs.
+
+    Only the first and the last paragraph are looked at, and the chapter keeps at least one
+    paragraph: a note in the middle of the prose is part of the story as written.
+    """
+    notes = end_notes = None
+    if len(paras) > 1:
+        notes = note_in(paras[0], OPENING_NOTE_LABELS)
+        if notes is not None:
+            paras = trim_separators(paras[1:])
+    if len(paras) > 1:
+        end_notes = note_in(paras[-1], CLOSING_NOTE_LABELS)
+        if end_notes is not None:
+            paras = trim_separators(paras[:-1])
+    return notes, paras, end_notes

@@ -208,7 +208,8 @@ def scan_headers(text: str) -> HeaderBlock:
         if is_separator(line):
             j = lines.next_nonblank(i + 1)
             # Headers may go on under a rule ("Title/Author ---- Summary ---- story").
-            if headers and lines.has(j) and _known_header(lines.stripped(j)):
+            if (headers and lines.has(j) and _known_header(lines.stripped(j))
+                    and not _note_opening_text(lines, j)):
                 current, opens_paragraph, i = None, True, j
                 continue
             block.separator = True
@@ -257,6 +258,24 @@ def _drop_trailing_speakers(headers: list[Header], end: int) -> int:
     start = headers[k].line
     del headers[k:]
     return start
+
+
+def _note_opening_text(lines: _Lines, i: int) -> bool:
+    """Line ``i``, just under a rule, is an author's note that the story follows directly.
+
+    "A/N: ..." under the rule that closes the header block opens the text: it is the first
+    chapter's note (the header block had its chance to hold it above the rule). It stays a
+    header only when more headers or another rule come after it, as in a block set between
+    rules.
+    """
+    header = match_header(lines.stripped(i), opens_paragraph=True)
+    if header is None or header.field != "notes":
+        return False
+    j = lines.next_nonblank(lines.paragraph_end(i))
+    if not lines.has(j):
+        return False  # nothing follows: a note that is all the text is a header
+    after = lines.stripped(j)
+    return not is_separator(after) and match_header(after, opens_paragraph=True) is None
 
 
 def _known_header(line: str) -> bool:

@@ -19,7 +19,9 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
               "authors' note", "authors' notes", "author note", "author notes", "a/n", "a/ns",
               "an", "a.n", "a.n."),
     "disclaimer": ("disclaimer", "disclaimers"),
-    "categories": ("category", "categories", "genre", "genres"),
+    # Genres are freeform tags (as eFiction's Genre class is): "Category" on the old lists meant
+    # Gen/Het/Slash or the fandom, never "Angst" or "Humor".
+    "categories": ("category", "categories"),
     "warnings": ("warning", "warnings", "content warning", "content warnings",
                  "archive warning", "archive warnings"),
     "spoilers": ("spoilers", "spoiler", "spoiler warning", "spoiler warnings"),
@@ -33,7 +35,7 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
                   "date published"),
     "updated": ("updated", "last updated", "date updated"),
     "word_count": ("word count", "words", "wordcount", "length"),
-    "tags": ("keywords", "keyword", "tags", "tag"),
+    "tags": ("keywords", "keyword", "tags", "tag", "genre", "genres"),
     "language": ("language", "lang"),
 }
 

@@ -36,12 +36,12 @@ class Document:
     def sha256(self) -> str:
         return hashlib.sha256(self.content).hexdigest()
 
-    @property
+    @cached_property
     def name(self) -> str:
         """The last path segment of the locator, for extension checks."""
         return PurePosixPath(self.locator.split("!")[-1].split("?")[0]).name
 
-    @property
+    @cached_property
     def suffix(self) -> str:
         return PurePosixPath(self.name).suffix.lower()
 

@@ -86,7 +86,7 @@ class Importer:
             get_parser(parser)  # fail before the run starts when the name is wrong
         self.context = NormalizeContext(config=config, default_fandom=fandom)
         self.progress: Progress = progress or NoProgress()
-        self.batch_size = int(config.get("fanarchive.import.batch_size", 200))
+        self.batch_size = int(config.get("fanarchive.import.batch_size", 500))
         self._rules = load_rules(store)
         self._parts: dict[str, list[_Part]] = {}
         self._stubs: dict[str, ParsedStory] = {}
@@ -109,6 +109,8 @@ class Importer:
                    "fandom": self.context.default_fandom}
         run = self.store.start_run(kind, source.id if source else None, options)
         report = ImportReport(run_id=run.id)
+        # New revisions and raw documents are written per checkpoint, one statement per table.
+        deferred, self.store.defer = self.store.defer, True
         totals = [locate.count(loc, self.config, kind) for loc, kind in zip(locations, kinds,
                                                                              strict=True)]
         self.progress.start(None if None in totals else sum(t or 0 for t in totals), "Importing")
@@ -131,6 +133,7 @@ class Importer:
                     break
             self._flush_web(run, report)
             self._flush_parts(run, report)
+            self.store.flush()  # every story id is known from here on
             vouched = self.changes.vouched - self._story_ids if self.changes else set()
             report.unchanged += len(vouched)  # seen on the index pages, not fetched again
             listed = self.changes.seen if self.changes else set()
@@ -145,6 +148,7 @@ class Importer:
             self.store.finish_run(run, "failed", f"{type(exc).__name__}: {exc}")
             raise
         finally:
+            self.store.defer = deferred
             self.progress.stop()
         report.seconds = time.monotonic() - started
         report.interrupted = self.stop.is_set()
@@ -266,8 +270,13 @@ class Importer:
         if save:
             # Raw bytes first, outside the story's savepoint: a story that fails to store
             # must still leave its original behind. (The crawler saves its own pages.)
+            def lost(exc: Exception) -> None:
+                self._fail(run, report, doc.locator, "store", "store",
+                           f"could not keep the original bytes: {exc}")
+
             self.store.save_document(doc, source.id, run.id,
-                                     parser=choice[0].name if choice else None)
+                                     parser=choice[0].name if choice else None, queue=True,
+                                     on_failed=lost)
         self._pending += 1
         if choice is None:
             self._fail(run, report, doc.locator, "parse", "unrecognized",
@@ -394,17 +403,30 @@ class Importer:
 
     def _save(self, story: Story, identity: str, sightings: list[Sighting], run: Run,
               report: ImportReport) -> None:
+        locator = sightings[0].locator
+        counted: dict[str, Any] = {"outcome": None, "failed": False}
+
+        def failed(exc: Exception) -> None:
+            # A queued story was counted when queued; one its batch could not store is not.
+            counted["failed"] = True
+            if counted["outcome"] in (NEW, UPDATED):
+                name = "new" if counted["outcome"] == NEW else "updated"
+                setattr(report, name, getattr(report, name) - 1)
+            self._fail(run, report, locator, "store", "store", f"could not store story: {exc}")
+
         try:
-            with self.store.session.begin_nested():
-                result = self.store.save_story(story, identity, sightings[0], run.id)
-                for extra in sightings[1:]:
-                    self.store.add_sighting(result.story_id, extra)
+            result = self.store.save_story(story, identity, sightings[0], run.id,
+                                           more_sightings=sightings[1:],
+                                           on_saved=self._story_ids.add, on_failed=failed)
         except Exception as exc:
-            self._fail(run, report, sightings[0].locator, "store", "store",
-                       f"could not store story: {exc}")
+            self._fail(run, report, locator, "store", "store", f"could not store story: {exc}")
             return
         self._pending += 1
-        self._story_ids.add(result.story_id)
+        if counted["failed"]:
+            return  # written (and failed) while queueing: the write queue was full
+        counted["outcome"] = result.outcome
+        if result.story_id is not None:
+            self._story_ids.add(result.story_id)
         if result.outcome == NEW:
             report.new += 1
         elif result.outcome == UPDATED:

@@ -75,4 +75,6 @@ def choose_parser(document: Document, forced: str | None = None) -> tuple[Parser
             continue
         if confidence >= MIN_CONFIDENCE and (best is None or confidence > best[1]):
             best = (info.parser, confidence)
+            if confidence >= 1.0:
+                break  # certain: no later parser could win (ties go to the first by name)
     return best

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from fanarchive.parsed import QualityFlag
@@ -65,16 +65,42 @@ class Story:
     raw_headers: dict[str, str] = field(default_factory=dict)
     # (type, raw, canonical) for each tag, so tag wrangling can remap what was written.
     tag_map: list[tuple[str, str, str]] = field(default_factory=list)
+    # Volatile page counters ("Read: 288663", "Hits", "Reviews"), split off raw_headers by
+    # normalize ([normalize] volatile_headers). Not part of metadata(): a counter that moved
+    # is not a new revision of the story.
+    counters: dict[str, str] = field(default_factory=dict)
 
     @property
     def word_count(self) -> int:
         return sum(c.word_count for c in self.chapters)
 
     def metadata(self) -> dict[str, Any]:
-        """Every field but chapter text, as plain JSON-ready data."""
-        data = asdict(self)
+        """Every field but chapter text and the volatile counters, as plain JSON-ready data.
+
+        This is what a revision's content hash covers, so nothing that changes without the
+        story changing may be in it.
+        """
+        # Built by hand rather than with dataclasses.asdict, whose generic deep copy was a
+        # measurable share of an import's time; the result is the same plain data.
+        data: dict[str, Any] = {name: getattr(self, name) for name in _SCALARS}
+        for name in _LISTS:
+            data[name] = list(getattr(self, name))
+        data["authors"] = [{"name": a.name, "email": a.email} for a in self.authors]
+        data["rating"] = {"raw": self.rating.raw, "canonical": self.rating.canonical}
+        series = self.series
+        data["series"] = (None if series is None else
+                          {"title": series.title, "part": series.part, "of": series.of})
         data["chapters"] = [
-            {k: v for k, v in c.items() if k not in ("text", "html")} for c in data["chapters"]
-        ]
+            {"position": c.position, "title": c.title, "notes": c.notes,
+             "end_notes": c.end_notes, "word_count": c.word_count} for c in self.chapters]
+        data["quality_flags"] = [{"code": f.code, "detail": f.detail}
+                                 for f in self.quality_flags]
+        data["raw_headers"] = dict(self.raw_headers)
+        data["tag_map"] = [tuple(t) for t in self.tag_map]
         data["word_count"] = self.word_count
         return data
+
+
+_SCALARS = ("title", "summary", "notes", "disclaimer", "epigraph", "language", "status",
+            "published", "updated")
+_LISTS = ("fandoms", "relationships", "characters", "warnings", "categories", "tags")

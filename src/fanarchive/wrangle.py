@@ -18,11 +18,12 @@ from sqlalchemy import func, select
 
 from fanarchive.errors import UsageError
 from fanarchive.export.atomic import atomic_text
+from fanarchive.store.batch import Sighting, tag_triples
 from fanarchive.store.dialect import insert_ignore
 from fanarchive.store.hashing import sha256_text
 from fanarchive.store.identity_models import TagRule
 from fanarchive.store.models import Revision, RevisionTag, StoryRow, Tag, table_of
-from fanarchive.store.store import Sighting, Store, now, tag_triples
+from fanarchive.store.store import Store, now
 from fanarchive.story import Story
 
 COLUMNS = ("type", "raw", "current_canonical", "canonical", "count")

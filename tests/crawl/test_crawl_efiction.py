@@ -19,6 +19,8 @@ from tests.crawl.test_crawl_support import (
     crawl,
     duplicate_rows,
     mismatches,
+    printer_path,
+    printer_url,
     records,
     run_errors,
     visible_sids,
@@ -79,7 +81,7 @@ def test_full_crawl_imports_every_story_field_by_field(store: Store, archive) ->
     (sid,) = members
     assert model.story(sid).title not in found
     outcomes = {(u, code) for u, code, _ in run_errors(store, report.run_id)}
-    assert (archive.url + archive.story_path(sid), "login") in outcomes
+    assert (printer_url(archive, sid), "login") in outcomes
 
     assert duplicate_rows(store) == dict.fromkeys(duplicate_rows(store), 0)
     table = counts(store)
@@ -103,13 +105,13 @@ def test_without_consent_gated_stories_are_recorded_not_stored(store: Store,
     # never followed: no request ever carries warning= or ageconsent=.
     recorded = {u: (code, message) for u, code, message in run_errors(store, report.run_id)}
     for sid in gated:
-        url = site.url + site.story_path(sid)
+        url = printer_url(site, sid)
         assert recorded[url][0] == "gated", (sid, recorded.get(url))
         assert "adult" in recorded[url][1]
-        assert site.log.count(site.story_path(sid)) == 1
+        assert site.log.count(printer_path(site, sid)) == 1
     assert not [p for p in site.log.paths() if "warning=" in p or "ageconsent=" in p]
     problems = {p.url: p for p in report.crawl.problems}
-    assert all(problems[site.url + site.story_path(sid)].state == "gated" for sid in gated)
+    assert all(problems[printer_url(site, sid)].state == "gated" for sid in gated)
     assert report.failed == 0
 
 

@@ -293,6 +293,19 @@ def visible_sids(model: ArchiveModel, *, access: Iterable[str] | None = None) ->
             if wanted is None or model.access(s) in wanted]
 
 
+def printer_url(site: ArchiveServer, sid: int) -> str:
+    """The URL a crawl asks for a story by: its printer view of every chapter, canonical."""
+    from fanarchive.sources.web import canonicalize
+
+    return canonicalize(f"{site.url}/viewstory.php?sid={sid}&action=printable&textsize=0"
+                        "&chapter=all")
+
+
+def printer_path(site: ArchiveServer, sid: int) -> str:
+    """:func:`printer_url` as the server logs it (path and query)."""
+    return printer_url(site, sid)[len(site.url):]
+
+
 def story_requests(site: ArchiveServer, route: str) -> list[str]:
     return [e.path for e in site.log if e.route == route]
 

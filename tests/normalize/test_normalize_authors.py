@@ -107,3 +107,33 @@ def test_deobfuscation_leaves_prose_alone() -> None:
     assert deobfuscate_emails("Katjen at the Bronze") == "Katjen at the Bronze"
     assert deobfuscate_emails("meet at home. Com") == "meet at home. Com"
     assert find_emails("write to k at aol dot co dot uk!") == ["k@aol.co.uk"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "authors"),
+    [
+        # One address after (or before) an "&" pair: a writing team's pen name.
+        ("Kai & Jun <kai-jun@example.org>", [Author("Kai & Jun", "kai-jun@example.org")]),
+        ("kai-jun@example.org (Kai & Jun)", [Author("Kai & Jun", "kai-jun@example.org")]),
+        ("Kai + Jun - kai-jun at example dot org", [Author("Kai + Jun", "kai-jun@example.org")]),
+        # Each name with its own address, or the address on the first name only: two people.
+        ("Kai <kai@example.org> & Jun <jun@example.org>",
+         [Author("Kai", "kai@example.org"), Author("Jun", "jun@example.org")]),
+        ("Kai <kai@example.org> & Jun", [Author("Kai", "kai@example.org"), Author("Jun")]),
+        # "and" lists people even with one shared address; so does a comma list.
+        ("Anne and Bob <ab@example.org>", [Author("Anne"), Author("Bob", "ab@example.org")]),
+        ("Mab, Kai & Jun <kj@example.org>",
+         [Author("Mab"), Author("Kai"), Author("Jun", "kj@example.org")]),
+        # No address at all: the word-count rule decides, as before.
+        ("Kai & Jun", [Author("Kai"), Author("Jun")]),
+    ],
+)
+def test_ampersand_pair_sharing_one_address_is_one_pen_name(raw: str,
+                                                             authors: list[Author]) -> None:
+    assert parse_authors(raw) == authors
+
+
+def test_ampersand_pen_name_from_a_parser_list_with_the_email_header() -> None:
+    # The HTML parser passes link-delimited names as a list: never split again.
+    assert parse_authors(["Kai & Jun"], "kai-jun@example.org") == [
+        Author("Kai & Jun", "kai-jun@example.org")]

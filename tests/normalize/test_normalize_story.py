@@ -183,3 +183,31 @@ def test_parse_series(raw: str | None, series: Series | None) -> None:
 )
 def test_parse_language(raw: str | None, code: str | None) -> None:
     assert parse_language(raw) == code
+
+
+@pytest.mark.parametrize(
+    ("raw", "part", "of", "series"),
+    [
+        # "Series: The Key Cycle, part 2" on part 1 of a 2-part posting: the series says 2.
+        ("The Key Cycle, part 2", 1, 2, Series("The Key Cycle", 2)),
+        ("Part 3 of the Salt Roads series", 1, 4, Series("Salt Roads", 3)),
+        ("Following 2/5", 3, 4, Series("Following", 2, 5)),
+        # A series value without a part still takes the posting's (as before).
+        ("Following", 3, 4, Series("Following", 3, 4)),
+    ],
+)
+def test_series_part_written_with_the_series_beats_the_posting_part(
+        raw: str, part: int, of: int, series: Series) -> None:
+    assert parse_series(raw, part, of) == series
+
+
+def test_warnings_none_is_no_warning(ctx: NormalizeContext) -> None:
+    parsed = ParsedStory(fields={"title": "Tides", "warnings": "None", "categories": "N/A",
+                                 "tags": "Angst, none"},
+                         raw_headers={"Warnings": "None"})
+    story = normalize_story(parsed, ctx)
+    assert (story.warnings, story.categories, story.tags) == ([], [], ["Angst"])
+    assert story.raw_headers == {"Warnings": "None"}  # what the file said is kept
+    assert not [t for t in story.tag_map if t[1].lower() == "none"]
+    kept = normalize_story(ParsedStory(fields={"warnings": "Violence, None"}), ctx)
+    assert kept.warnings == ["Violence"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fanarchive.normalize.text import clean_header, one_line, split_list, word_count
+from fanarchive.normalize.text import clean_header, drop_nothing, one_line, split_list, word_count
 
 
 @pytest.mark.parametrize(
@@ -48,3 +48,13 @@ def test_split_list() -> None:
     assert split_list("Angst, Romance; Humor and Drama") == ["Angst", "Romance", "Humor", "Drama"]
     assert split_list(["Angst", " Angst ", "", "Hurt/Comfort"]) == ["Angst", "Hurt/Comfort"]
     assert split_list(None) == []
+
+
+def test_drop_nothing_removes_empty_markers_only() -> None:
+    assert drop_nothing(["None"]) == []
+    assert drop_nothing(split_list("none.")) == []
+    assert drop_nothing(["N/A", "-", "No warnings", "Nothing"]) == []
+    assert drop_nothing(["Violence", "None"]) == ["Violence"]
+    # AO3's own tags say something, and so do words that merely contain "none".
+    assert drop_nothing(["No Archive Warnings Apply", "Nonesuch"]) == [
+        "No Archive Warnings Apply", "Nonesuch"]

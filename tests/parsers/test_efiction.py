@@ -329,8 +329,9 @@ def test_listing_links_through_javascript_gates() -> None:
     )
     result = PARSER.parse(_page(body, "http://archive.example/browse.php?type=titles"))
     assert result.page_kind == "index"
+    # The listing links the story's printer view of every chapter, the consent kept.
     assert ("http://archive.example/viewstory.php?sid=12&ageconsent=ok&warning=5"
-            in result.links)
+            "&action=printable&textsize=0&chapter=all" in result.links)
     assert "http://archive.example/browse.php?type=titles&offset=15" in result.links
     (stub,) = result.stories
     assert stub.identity == "efiction:archive.example:12"

@@ -164,6 +164,71 @@ def test_chrome_is_stripped_and_next_part_links_come_first() -> None:
         assert chrome not in chapter.text
 
 
+@pytest.mark.parametrize("markup", [
+    "<b>Summary:</b> <i>Rain Song</i>: a story.<br /><br />More of it.<br>\n"
+    "<b>Disclaimer:</b> Not mine.<br>\n",
+    "<p><strong>Summary:</strong> <i>Rain Song</i>: a story.<br /><br />More of it.</p>\n"
+    "<p><strong>Disclaimer:</strong> Not mine.</p>\n",
+])
+def test_summary_opening_with_an_italic_title_and_a_colon(markup: str) -> None:
+    story, _ = _story(f"<html><body><b>Title:</b> Rain<br>\n{markup}<hr><p>Text.</p>"
+                      "</body></html>")
+    assert story.fields["summary"] == "Rain Song: a story.\n\nMore of it."
+    assert "Rain Song" not in story.raw_headers
+    assert story.fields["disclaimer"] == "Not mine."
+
+
+def test_an_unknown_label_starting_a_line_still_ends_a_value() -> None:
+    story, _ = _story("<html><body><b>Title:</b> Rain<br><b>Summary:</b> Wet.<br>"
+                      "<b>Beta</b>: Ruth<br><hr><p>Text.</p></body></html>")
+    assert story.fields["summary"] == "Wet."
+    assert story.raw_headers["Beta"] == "Ruth"
+
+
+@pytest.mark.parametrize(("author", "names"), [
+    # One link around "Kai & Jun": the site says one author.
+    ("<a href='mailto:kai-jun@example.org'>Kai &amp; Jun</a>", ["Kai & Jun"]),
+    ("<a href='/authors/kaijun.html'>Kai &amp; Jun</a> "
+     "(<a href='mailto:kai-jun@example.org'>email</a>)", ["Kai & Jun"]),
+    # One link per name: two authors.
+    ("<a href='mailto:anne@example.org'>Anne</a> and <a href='mailto:bob@example.org'>Bob</a>",
+     ["Anne", "Bob"]),
+])
+def test_author_links_delimit_the_authors(author: str, names: list[str]) -> None:
+    story, _ = _story(f"<html><body><b>Title:</b> Tides<br><b>Author:</b> {author}<br><hr>"
+                      "<p>Text.</p></body></html>")
+    assert story.fields["authors"] == names
+
+
+def test_author_value_not_covered_by_links_is_left_to_the_normalizer() -> None:
+    story, _ = _story("<html><body><b>Title:</b> Tides<br><b>Author:</b> "
+                      "<a href='mailto:anne@example.org'>Anne</a> &amp; Bob<br><hr>"
+                      "<p>Text.</p></body></html>")
+    assert story.fields["authors"] == "Anne & Bob"
+    assert story.fields["email"] == "anne@example.org"
+
+
+def test_several_mailto_links_pair_each_address_with_its_name() -> None:
+    from fanarchive.config import load_config
+    from fanarchive.normalize import NormalizeContext, normalize_story
+    from fanarchive.story import Author
+
+    story, _ = _story("<html><body><b>Title:</b> Tides<br><b>Author:</b> "
+                      "<a href='mailto:anne@example.org'>Anne</a> and "
+                      "<a href='mailto:bob@example.org'>Bob</a><br><hr><p>Text.</p>"
+                      "</body></html>")
+    normalized = normalize_story(story, NormalizeContext(load_config()))
+    assert normalized.authors == [Author("Anne", "anne@example.org"),
+                                  Author("Bob", "bob@example.org")]
+
+
+def test_genre_label_goes_to_tags() -> None:
+    story, _ = _story("<html><body><b>Title:</b> T<br><b>Category:</b> Due South<br>"
+                      "<b>Genre:</b> Angst, Humor<br><hr><p>Text.</p></body></html>")
+    assert story.fields["categories"] == "Due South"
+    assert story.fields["tags"] == "Angst, Humor"
+
+
 def test_one_page_with_chapter_headings_is_split() -> None:
     story, _ = _story(
         "<html><body><b>Title:</b> Three Days<br><b>Author:</b> Wren<br><hr>"
@@ -308,7 +373,7 @@ def test_served_story_pages_in_every_label_style(site: ArchiveServer) -> None:
                     raw = {k: " ".join(v.split()) for k, v in story.raw_headers.items()}
                     assert raw == static.expected_headers(sid)
                 assert story.fields["title"] == expected["title"]
-                assert story.fields["authors"] == expected["author"]["penname"]
+                assert story.field_text("authors") == expected["author"]["penname"]
                 assert story.fields["email"] == expected["author"]["email"]
                 assert story.fields["rating"] == expected["rating"]
                 assert story.fields["summary"] == expected["summary"]
@@ -346,3 +411,16 @@ def test_served_index_pages_list_every_story(site: ArchiveServer) -> None:
     assert links.page_kind == "index" and site.url + "/error-page" in links.links
     assert error.page_kind == "error"
     assert login.page_kind == "login"
+
+
+def test_part_of_a_posting_does_not_renumber_the_series() -> None:
+    from fanarchive.config import load_config
+    from fanarchive.normalize import NormalizeContext, normalize_story
+    from fanarchive.story import Series
+
+    story, _ = _story("<html><body><h2>Map</h2><b>Title:</b> Map<br><b>Author:</b> Wren<br>"
+                      "<b>Series:</b> The Key Cycle, part 2<br><b>Part:</b> 1 of 2<br><hr>"
+                      "<p>Text.</p></body></html>")
+    assert (story.part, story.part_of) == (1, 2)
+    normalized = normalize_story(story, NormalizeContext(load_config()))
+    assert normalized.series == Series("The Key Cycle", 2)

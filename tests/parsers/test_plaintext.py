@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from fanarchive_parsers.plaintext import PlainTextParser, fanarchive_parsers
+from fanarchive_parsers.plaintext.body import split_notes
 from fanarchive_parsers.plaintext.headers import is_separator, match_header, scan_headers
 from fanarchive_parsers.plaintext.parts import parse_part_value, split_title_part
 
@@ -145,7 +146,7 @@ SYNONYMS = {
     "summary": ["Summary", "Synopsis", "Description"],
     "notes": ["Note", "Notes", "Author's Note", "Author's Notes", "Author’s Note", "A/N", "AN"],
     "disclaimer": ["Disclaimer"],
-    "categories": ["Category", "Categories", "Genre", "Genres"],
+    "categories": ["Category", "Categories"],
     "warnings": ["Warnings", "Warning"],
     "spoilers": ["Spoilers"],
     "series": ["Series"],
@@ -157,7 +158,7 @@ SYNONYMS = {
     "published": ["Date", "Posted", "Published"],
     "updated": ["Updated"],
     "word_count": ["Word count", "Words", "Wordcount"],
-    "tags": ["Keywords", "Tags"],
+    "tags": ["Keywords", "Tags", "Genre", "Genres"],
     "language": ["Language"],
 }
 
@@ -436,3 +437,129 @@ def test_script_without_headers_is_not_a_header_block() -> None:
     assert story.raw_headers == {}
     assert story.chapters[0].text.startswith("BUFFY: Hi.")
     assert "no-headers" in {f.code for f in story.flags}
+
+
+# -- authors' notes, chapter titles, site furniture ---------------------------------------------
+
+MULTI = """Title: Tides in Sunnydale
+Author: Kai & Jun <kai-jun@example.org>
+Notes: For the winter exchange.
+
+----
+
+Chapter 1: Chapter 1
+
+Author's note: Thanks to Ruth for the beta!
+
+The tide came in at night.
+
+End note: More soon.
+
+Chapter 2: Golden Compass
+
+A/N: Sorry this took so long.
+
+The compass pointed home.
+
+Chapter 3
+
+Note: the door was locked.
+
+It stayed locked.
+
+A/N: Thank you for reading!
+"""
+
+
+def test_authors_notes_open_and_close_chapters() -> None:
+    story = _parse(_text_doc(MULTI))
+    assert story.fields["notes"] == "For the winter exchange."
+    assert [(c.notes, c.end_notes) for c in story.chapters] == [
+        ("Thanks to Ruth for the beta!", "More soon."),
+        ("Sorry this took so long.", None),
+        (None, "Thank you for reading!"),
+    ]
+    assert [c.text for c in story.chapters] == [
+        "The tide came in at night.", "The compass pointed home.",
+        # "Note:" opening a sentence is the story's own line.
+        "Note: the door was locked.\n\nIt stayed locked."]
+
+
+def test_chapter_number_is_taken_off_the_heading() -> None:
+    story = _parse(_text_doc(MULTI))
+    assert [c.title for c in story.chapters] == ["Chapter 1", "Golden Compass", "Chapter 3"]
+    story = _parse(_text_doc("Title: T\n\nPrologue: The Fall\n\nOne.\n\nChapter 1 - Rising\n\n"
+                             "Two.\n\nChapter Two. Falling\n\nThree.\n"))
+    assert [c.title for c in story.chapters] == ["Prologue: The Fall", "Rising", "Falling"]
+
+
+def test_note_under_the_rule_belongs_to_the_text_of_a_one_chapter_story() -> None:
+    text = ("Title: One Shot\nAuthor: Mab\nNotes: Header note.\n\n----\n\n"
+            "Author's note: Written for Ruth.\n\nThe story itself.\n\nEnd note: Fin.\n")
+    story = _parse(_text_doc(text))
+    assert story.fields["notes"] == "Header note."
+    (chapter,) = story.chapters
+    assert (chapter.notes, chapter.text, chapter.end_notes) == (
+        "Written for Ruth.", "The story itself.", "Fin.")
+    # Headers set between rules still go on under a rule.
+    story = _parse(_text_doc("Title: T\n----\nNotes: Beta'd by Ruth.\nRating: G\n----\n"
+                             "The story.\n"))
+    assert story.fields["notes"] == "Beta'd by Ruth."
+    assert story.fields["rating"] == "G"
+    assert story.chapters[0].notes is None
+
+
+def test_a_note_with_nothing_after_it_is_not_taken_from_the_text() -> None:
+    # Under the rule with no story after it: still a header, as before.
+    story = _parse(_text_doc("Title: T\nAuthor: A\n----\nA/N: This is all there is.\n"))
+    assert story.fields["notes"] == "This is all there is."
+    # A chapter keeps its only paragraph, whatever it starts with.
+    assert split_notes(["A/N: All of it."]) == (None, ["A/N: All of it."], None)
+    assert split_notes(["A/N: Hi.", "Text.", "A/N: Bye."]) == ("Hi.", ["Text."], "Bye.")
+
+
+def test_one_untitled_chapter_bears_the_story_title() -> None:
+    story = _parse(_text_doc("Title: One Shot\nAuthor: Mab\n\nThe story.\n"))
+    assert story.chapters[0].title == "One Shot"
+    # A part of a multi-part posting is one of several chapters: left untitled.
+    story = _parse(_text_doc("Title: Serial\nPart: 2 of 3\n\nThe middle.\n"))
+    assert (story.part, story.chapters[0].title) == (2, None)
+
+
+def test_genre_is_a_tag_and_category_a_category() -> None:
+    story = _parse(_text_doc("Title: T\nCategory: Slash\nGenre: Angst, Humor\n\nText.\n"))
+    assert story.fields["categories"] == "Slash"
+    assert story.fields["tags"] == "Angst, Humor"
+
+
+README = ("This is the text archive of the Lantern & Quill mailing list.\n"
+          "Stories are filed by fandom under /stories/. Please do not hotlink.\n")
+
+
+@pytest.mark.parametrize(("name", "text"), [
+    ("README.txt", README),
+    ("notes-from-the-archivist.txt", README),  # any name: a short note about the archive
+    ("00index.txt", "bridges.txt    Bridges, by Sunniva Dahl\nlists.txt    Lists\n"),
+    ("readme.txt", "Nothing to see here."),
+])
+def test_headerless_site_files_are_not_stories(name: str, text: str) -> None:
+    parser = PlainTextParser()
+    document = _text_doc(text, name=name, url=f"http://fic.example/{name}")
+    result = parser.parse(document)
+    assert (result.page_kind, result.stories) == ("furniture", [])
+    assert [f.code for f in result.flags] == ["not-a-story"]
+
+
+@pytest.mark.parametrize(("name", "text"), [
+    # A headerless drabble that mentions the archive once is still a story.
+    ("drabble.txt", "She found the letter in the archive, under a stack of maps.\n\n"
+                    "It was addressed to her mother."),
+    # Headers make it a story whatever the file is called.
+    ("README.txt", "Title: Readme\nAuthor: Mab\n\nThe index of the archive was lost.\n"),
+    # A long headerless file called index.txt is prose, not a directory note.
+    ("index.txt", "The archive was quiet. " * 200),
+])
+def test_stories_that_look_a_little_like_site_files(name: str, text: str) -> None:
+    result = PlainTextParser().parse(_text_doc(text, name=name))
+    assert result.page_kind == "story"
+    assert result.stories[0].chapters

@@ -41,6 +41,13 @@ class EFictionOptions:
     crawl_delay: float = 0.1  # robots.txt Crawl-delay; real sites say 1-10, tests want speed
     disallow: tuple[str, ...] = ("/admin.php", "/reviews.php")
     member_login: tuple[str, str] = ("reader", "secret")
+    # eFiction's disablepopups off: listings link rated stories through a javascript confirm()
+    # carrying the consent parameters (see efiction_pages.title_href).
+    popups: bool = False
+    title_listing: bool = True  # False: no browse.php?type=titles (404) and no menu link to it
+    # False: no printer view; viewstory.php ignores action=printable and shows the reading view
+    # (a site that switched printing off), and story pages show no print icon.
+    printer_view: bool = True
 
 
 @dataclass
@@ -111,7 +118,9 @@ class EFictionSite:
             seed = f"{self.model.seed}:{request.target}".encode()
             session_id = hashlib.sha1(seed).hexdigest()[:26]
         return pages.PageContext(self.model, self.options.date_format,
-                                 self.options.generator_meta, session_id, request.base_url)
+                                 self.options.generator_meta, session_id, request.base_url,
+                                 self.options.popups, self.options.title_listing,
+                                 self.options.printer_view)
 
     def _page(self, html: str, status: int = 200, story: Story | None = None) -> Response:
         response = Response.html(html, status=status)
@@ -143,6 +152,8 @@ class EFictionSite:
             return self._page(pages.series_list(ctx))
         stories = model.by_title()
         if kind == "titles":
+            if not self.options.title_listing:
+                return Response.not_found()
             heading, base = "Titles", "browse.php?type=titles"
         elif kind == "recent":
             stories, heading, base = model.recent(per_page), "Most Recent", "browse.php?type=recent"
@@ -278,7 +289,7 @@ class EFictionSite:
     def _story_response(self, request: Request, ctx: pages.PageContext,
                         story: Story) -> Response:
         chapter_arg = request.arg("chapter")
-        if request.arg("action") == "printable":
+        if request.arg("action") == "printable" and self.options.printer_view:
             if chapter_arg == "all":
                 chapters = list(story.chapters)
             else:

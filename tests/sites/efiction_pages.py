@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from tests.sites.content import ArchiveModel, Chapter, Story
+from tests.sites.content import AGE_CONSENT, ArchiveModel, Chapter, Story
 from tests.sites.markup import esc, join_links, qs
 from tests.sites.traps import ERROR_PAGE, LOGIN_PAGE, OFFSITE, OFFSITE_REDIRECT, REDIRECT_LOOP
 
@@ -30,6 +30,9 @@ class PageContext:
     generator_meta: bool
     session_id: str | None  # appended to story links, as PHP's trans_sid does
     base_url: str
+    popups: bool = False  # rated stories' title links are javascript confirm() popups
+    title_listing: bool = True  # browse.php?type=titles exists and the menus link it
+    printer_view: bool = True  # viewstory.php?action=printable exists (print icons shown)
 
     def day(self, value: date) -> str:
         return value.strftime(self.date_format)
@@ -60,7 +63,7 @@ def layout(ctx: PageContext, title: str, content: str, *, description: str | Non
     head += ' RSS Feed" href="rss.php">'
     head += "<link rel='stylesheet' type='text/css' href='skins/Light/style.css' />\n</head>\n"
     return (
-        f"{head}<body>\n{_menu()}\n<div id=\"container\">\n<div id=\"mainpage\">\n"
+        f"{head}<body>\n{_menu(ctx)}\n<div id=\"container\">\n<div id=\"mainpage\">\n"
         f"<div id=\"leftindex\">\n<div id=\"sitename\">{esc(ctx.model.site_name)}</div>\n"
         f"{_login_block()}\n</div>\n"
         f"<div id=\"middleindex\">\n<div id=\"skinny\">\n{content}\n</div>\n</div>\n</div>\n"
@@ -68,7 +71,7 @@ def layout(ctx: PageContext, title: str, content: str, *, description: str | Non
     )
 
 
-def _menu() -> str:
+def _menu(ctx: PageContext) -> str:
     items = [
         ("index.php", "Home"), ("browse.php?type=recent", "Most Recent"),
         ("browse.php", "Browse"), ("browse.php?type=titles", "Titles"),
@@ -76,6 +79,8 @@ def _menu() -> str:
         ("browse.php?type=series", "Series"), ("calendar.php", "Calendar"),
         ("user.php?action=login", "Login"),
     ]
+    if not ctx.title_listing:
+        items = [item for item in items if item[1] != "Titles"]
     lis = "\n".join(f'<li><a href="{href}" title="{text}">{text}</a></li>' for href, text in items)
     return f'<div id="menu">\n<ul id="menulist">\n{lis}\n</ul>\n</div>'
 
@@ -190,11 +195,32 @@ def _reviews(story: Story, chapter: Chapter | None = None) -> str:
     return f'[<a href="{href}">Reviews</a> - <a href="{href}">{count}</a>]'
 
 
+def title_href(ctx: PageContext, story: Story) -> str:
+    """The story's link in listings: eFiction's ``title_link()``.
+
+    With popups (eFiction's ``disablepopups`` off) a rated story's link is a javascript
+    confirm() whose location carries the consent the interstitial would ask for
+    (``&ageconsent=ok&warning=<rid>`` or ``&warning=<rid>``); otherwise a plain link, and the
+    story page shows the interstitial.
+    """
+    rating = ctx.model.rating_of(story)
+    if not ctx.popups or not rating.warning_level:
+        return ctx.story_href(story.sid)
+    if rating.warning_level & AGE_CONSENT:
+        location = f"viewstory.php?sid={story.sid}&amp;ageconsent=ok&amp;warning={rating.rid}"
+        message = f"Age Consent Required - {rating.warning_text}"
+    else:
+        location = f"viewstory.php?sid={story.sid}&amp;warning={rating.rid}"
+        message = rating.warning_text
+    message = esc(message).replace("&#x27;", "\\&#x27;")
+    return f"javascript:if(confirm('{message}')) location = '{location}'"
+
+
 def story_block(ctx: PageContext, story: Story) -> str:
     """One story in a browse listing, author page or series page."""
     rating = ctx.model.rating_of(story).name
     title = (
-        f'<div class="title">{_byline(ctx, story, ctx.story_href(story.sid))} '
+        f'<div class="title">{_byline(ctx, story, title_href(ctx, story))} '
         f'<span class="label">Rated:</span> {esc(rating)} {_reviews(story)}</div>'
     )
     block = meta_block(ctx, story, rated_inside=False)
@@ -269,6 +295,8 @@ def browse_menu(ctx: PageContext) -> str:
     items = [("browse.php?type=titles", "Titles"), ("browse.php?type=categories", "Categories"),
              ("browse.php?type=recent", "Most Recent"), ("browse.php?type=series", "Series"),
              ("authors.php?list=authors", "Authors")]
+    if not ctx.title_listing:
+        items = items[1:]
     lis = "".join(f'<li><a href="{h}">{t}</a></li>' for h, t in items)
     return layout(ctx, f"{ctx.model.site_name} - Browse",
                   f'<div id="pagetitle">Browse</div><ul id="browselist">{lis}</ul>')
@@ -425,8 +453,7 @@ def story_index(ctx: PageContext, story: Story) -> str:
     )
     content = (
         f'<div id="pagetitle">{_byline(ctx, story)}</div>\n'
-        f'<div id="sort">   {_reviews(story)} <a href="{printable}" target="_blank">'
-        "<img src='images/print.gif' border='0' alt='Printer'></a></div>\n"
+        f'<div id="sort">   {_reviews(story)} {_print_icon(ctx, printable)}</div>\n'
         f'<div id="output">\n<div class="jumpmenu"></div>\n<div class="listbox">\n'
         f"{meta_block(ctx, story)}\n</div>\n"
         f"{_notes('Story Notes:', story.notes)}"
@@ -435,6 +462,13 @@ def story_index(ctx: PageContext, story: Story) -> str:
     )
     return layout(ctx, f"{story.title} by {author.penname}", content,
                   description=_description(story), generator=False)
+
+
+def _print_icon(ctx: PageContext, href: str) -> str:
+    if not ctx.printer_view:
+        return ""
+    return (f'<a href="{href}" target="_blank">'
+            "<img src='images/print.gif' border='0' alt='Printer'></a>")
 
 
 def _jump_menu(story: Story, current: int) -> str:
@@ -466,8 +500,7 @@ def chapter_page(ctx: PageContext, story: Story, chapter: Chapter) -> str:
     content = (
         f'<div id="pagetitle">{_byline(ctx, story)}</div>\n'
         f'<div id="sort"><a href="viewstory.php?{qs(sid=sid, index=1)}">Table of Contents</a> '
-        f'{_reviews(story, chapter)} <a href="{printable}" target="_blank">'
-        "<img src='images/print.gif' border='0' alt='Printer'></a></div>\n"
+        f'{_reviews(story, chapter)} {_print_icon(ctx, printable)}</div>\n'
         f"{_jump_menu(story, n)}\n{story_notes}"
         f"<div class='chaptertitle'>{esc(chapter.title)} by {esc(author.penname)}</div>\n"
         f"{_notes(AUTHOR_NOTES, chapter.notes)}"

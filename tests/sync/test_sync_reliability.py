@@ -148,7 +148,7 @@ def kill_until_done(driver: Driver, db_url: str, schedule: Iterator[int]) -> int
 def test_kill_9_at_many_points_then_restart_equals_an_uninterrupted_run(
         driver: Driver, site_factory: Callable[..., ArchiveServer], tmp_path: Path,
         config: Config) -> None:
-    site = site_factory("efiction", stories=4, max_chapters=2, crawl_delay=0)
+    site = site_factory("efiction", stories=24, max_chapters=2, crawl_delay=0)
     killed_url = f"sqlite:///{tmp_path / 'killed.sqlite3'}"
     clean_url = f"sqlite:///{tmp_path / 'clean.sqlite3'}"
     for url in (killed_url, clean_url):

@@ -19,6 +19,7 @@ from fanarchive.sources.web.urls import (
     canonicalize,
     trap_reason,
     url_pattern,
+    without_params,
 )
 from fanarchive.store.models import Source
 from fanarchive.store.store import Store
@@ -109,6 +110,32 @@ def test_traps() -> None:
     assert "repeats" in (trap("http://h/a/b/a/b/a/b/") or "")
     assert "longer" in (trap("http://h/?q=" + "x" * 300) or "")
     assert "deeper" in (trap("http://h" + "/d" + "".join(f"/s{i}" for i in range(12))) or "")
+
+
+def test_without_params_drops_consent_and_keeps_the_rest() -> None:
+    consent = ("ageconsent", "warning")
+    url = canonicalize("http://h/viewstory.php?sid=12&ageconsent=ok&Warning=5&chapter=all")
+    assert without_params(url, consent) == "http://h/viewstory.php?chapter=all&sid=12"
+    plain = "http://h/viewstory.php?chapter=all&sid=12"
+    assert without_params(plain, consent) == plain
+    assert without_params("http://h/", consent) == "http://h/"
+    assert without_params(url, ()) == url
+
+
+def test_access_pages_are_revalidated_unless_consent_now_needs_them_read() -> None:
+    from fanarchive.sources.web.crawler import NO_CONSENT_LINK, _conditional_headers
+    from fanarchive.sources.web.frontier import Entry
+
+    def entry(outcome: str, reason: str | None = None) -> Entry:
+        return Entry(1, "http://h/viewstory.php?sid=1", "h", 0, 0, 0, "pending", '"e1"',
+                     "Thu, 15 Dec 2005 12:00:00 GMT", "ab" * 32, outcome, reason)
+
+    for outcome in ("ok", "not-modified", "gate-passed", "login"):
+        assert _conditional_headers(entry(outcome), adult=True)["If-None-Match"] == '"e1"'
+    assert _conditional_headers(entry("gated"), adult=False)  # still no consent: a 304 will do
+    assert _conditional_headers(entry("gated"), adult=True) == {}  # find the consent link
+    assert _conditional_headers(entry("gated", NO_CONSENT_LINK), adult=True)  # none to find
+    assert _conditional_headers(entry("http-404"), adult=True) == {}
 
 
 def test_url_pattern_groups_pagination_not_stories() -> None:

@@ -129,7 +129,7 @@ def export(
     from fanarchive.export import export as run_export
 
     state = _state(ctx)
-    store = state.store()
+    store = state.store(read_only=True)
     options = ExportOptions(source=source, include_html=html, fandom=fandom, rating=rating,
                             since=_parse_since(since), revisions=revisions, base_url=base_url)
     if to is not None and fmt != "opendoors":
@@ -179,7 +179,7 @@ def status(ctx: typer.Context) -> None:
     from fanarchive.status import build_status
 
     state = _state(ctx)
-    report = build_status(state.store(), state.db_display)
+    report = build_status(state.store(read_only=True), state.db_display)
     out.print(f"[bold]Database[/] {report.database}")
     out.print(f"  {report.stories} stories ({report.removed} removed), {report.revisions} "
               f"revisions, {report.documents} raw documents ({report.blob_bytes:,} bytes), "
@@ -255,7 +255,7 @@ def show(
     from fanarchive.store.database import redact_text
     from fanarchive.store.models import StoryRow
 
-    store = _state(ctx).store()
+    store = _state(ctx).store(read_only=True)
     matches = store.session.scalars(
         select(StoryRow).where((StoryRow.uid == story) | (StoryRow.title == story))
         .order_by(StoryRow.id)).all()
@@ -311,7 +311,7 @@ def tags_export(
     """Every distinct tag with its count, current canonical form and type."""
     from fanarchive.wrangle import export_tags
 
-    count = export_tags(_state(ctx).store(), output)
+    count = export_tags(_state(ctx).store(read_only=True), output)
     out.print(f"Wrote {count} tags to {output}. Edit the `canonical` column, then run "
               f"`fanarchive tags import {output}`.")
 

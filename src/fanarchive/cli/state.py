@@ -8,6 +8,7 @@ from functools import cached_property
 from pathlib import Path
 
 from fanarchive.config import Config, load_config
+from fanarchive.store import database
 from fanarchive.store.database import redact
 from fanarchive.store.store import Store
 
@@ -37,9 +38,19 @@ class AppState:
     def db_display(self) -> str:
         return redact(self.db_url)
 
-    def store(self) -> Store:
+    def store(self, *, read_only: bool = False) -> Store:
+        """The store, opened (and migrated) on first use.
+
+        ``read_only`` for commands that only read (export, status, show): on SQLite their
+        transactions then begin deferred, so they neither wait for a running sync nor block it.
+        """
         if self._store is None:
-            self._store = Store.open(self.db_url)
+            if read_only:
+                engine = database.create_db_engine(self.db_url)
+                database.upgrade(engine)
+                self._store = Store(database.read_only(engine))
+            else:
+                self._store = Store.open(self.db_url)
         return self._store
 
     def close(self) -> None:

@@ -46,9 +46,10 @@ from fanarchive.export.atomic import atomic_text
 from fanarchive.export.items import ExportItem, iter_items
 from fanarchive.export.mysql_literal import identifier, literal
 from fanarchive.export.sanitize import chapter_html
+from fanarchive.store.batch import tag_triples
 from fanarchive.store.identity_models import StoryLink
 from fanarchive.store.models import StoryRow, table_of
-from fanarchive.store.store import Store, tag_triples
+from fanarchive.store.store import Store
 
 # Column definitions; the names and their order are Open Doors'.
 TABLES: dict[str, tuple[tuple[str, str], ...]] = {

@@ -18,11 +18,23 @@ from fanarchive.normalize.damage import joined_words_in
 from fanarchive.normalize.fandoms import FandomMap
 from fanarchive.normalize.fields import parse_date, parse_language, parse_series, parse_status
 from fanarchive.normalize.ratings import map_rating
-from fanarchive.normalize.text import clean_header, count_words, one_line, split_list, tokens
+from fanarchive.normalize.text import (
+    clean_header,
+    count_words,
+    drop_nothing,
+    one_line,
+    split_list,
+    tokens,
+)
 from fanarchive.parsed import ParsedStory, QualityFlag
 from fanarchive.story import Chapter, Story
 
-__all__ = ["NormalizeContext", "merge_flags", "normalize_story"]
+__all__ = ["NormalizeContext", "merge_flags", "normalize_story", "split_volatile"]
+
+# Used when the configuration has no [normalize] volatile_headers (a stripped-down config).
+DEFAULT_VOLATILE_HEADERS = ("read", "reads", "read count", "hits", "views", "reviews",
+                            "review count", "kudos", "bookmarks", "favorites", "favourites",
+                            "favs", "follows", "score", "votes")
 
 
 @dataclass
@@ -42,6 +54,27 @@ class NormalizeContext:
         return (float(damage.get("joined_word_min_zipf", 5.0)),
                 int(damage.get("max_examples", 8)))
 
+    @cached_property
+    def volatile_headers(self) -> frozenset[str]:
+        """Counter labels (``[fanarchive.normalize] volatile_headers``), as compared."""
+        section: dict[str, Any] = self.config.section("fanarchive").get("normalize", {})
+        labels = section.get("volatile_headers", DEFAULT_VOLATILE_HEADERS)
+        return frozenset(_label_key(str(label)) for label in labels)
+
+
+def _label_key(label: str) -> str:
+    return " ".join(label.strip().rstrip(":").split()).casefold()
+
+
+def split_volatile(raw_headers: dict[str, str], volatile: frozenset[str]
+                   ) -> tuple[dict[str, str], dict[str, str]]:
+    """(raw headers that describe the story, page counters), labels kept as written."""
+    kept: dict[str, str] = {}
+    counters: dict[str, str] = {}
+    for label, value in raw_headers.items():
+        (counters if _label_key(label) in volatile else kept)[label] = value
+    return kept, counters
+
 
 def normalize_story(parsed: ParsedStory, ctx: NormalizeContext) -> Story:
     f = parsed.field_text
@@ -59,7 +92,7 @@ def normalize_story(parsed: ParsedStory, ctx: NormalizeContext) -> Story:
         fandoms = fm.fandoms(raw_fandoms)
     relationships = fm.relationship_pairs(parsed.fields.get("relationships"), fandoms)
     characters = fm.character_pairs(parsed.fields.get("characters"), fandoms)
-    plain = {kind: [(v, v) for v in split_list(parsed.fields.get(name))]
+    plain = {kind: [(v, v) for v in drop_nothing(split_list(parsed.fields.get(name)))]
              for kind, name in (("warning", "warnings"), ("category", "categories"),
                                 ("freeform", "tags"))}
     tag_map = (
@@ -70,6 +103,7 @@ def normalize_story(parsed: ParsedStory, ctx: NormalizeContext) -> Story:
         + [(kind, raw, canon) for kind, pairs in plain.items() for raw, canon in pairs]
     )
     chapters, damage = _chapters(parsed, ctx)
+    raw_headers, counters = split_volatile(parsed.raw_headers, ctx.volatile_headers)
     flags = list(parsed.flags)
     if damage:
         flags.append(damage)
@@ -94,9 +128,10 @@ def normalize_story(parsed: ParsedStory, ctx: NormalizeContext) -> Story:
         updated=parse_date(f("updated")),
         chapters=chapters,
         quality_flags=merge_flags(flags),
-        raw_headers=dict(parsed.raw_headers),
+        raw_headers=raw_headers,
         # (type, as written, canonical): what tag wrangling shows and remaps.
         tag_map=list(dict.fromkeys(tag_map)),
+        counters=counters,
     )
 
 

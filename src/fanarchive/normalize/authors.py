@@ -67,11 +67,31 @@ def _words(part: str) -> int:
     return len(EMAIL.sub(" ", part).strip(_TRIM).split())
 
 
+def _shared_address(chunk: str, parts: list[str]) -> bool:
+    """``chunk`` ("Kai & Jun <kaijun@x>") is one pen name: joined by "&" and one address after.
+
+    Writing teams sign with an ampersand ("Kai & Jun", "Te & Kat") and share one contact
+    address, written once after the pair; two people credited together each give their own
+    address, or give it after their own name ("Anne <a@x> & Bob"). So an address that only
+    the pair as a whole can own makes it one author. "and" is left out on purpose: in a byline
+    it lists people ("Ines Moreau and Joel Park" with a shared list address is two writers),
+    while "&" is the glue teams put inside their name.
+    """
+    joiners = {j.strip().lower() for j in _AND.findall(chunk)}
+    if not joiners <= {"&", "+"}:
+        return False
+    if len(EMAIL.findall(chunk)) != 1:
+        return False
+    # After the last name ("Kai & Jun <kj@x>") or before the first ("kj@x (Kai & Jun)").
+    return bool(EMAIL.search(parts[-1]) or EMAIL.match(parts[0].lstrip(_TRIM)))
+
+
 def _split(value: str) -> list[str]:
     """Several authors in one header: "A, B and C", "A <a@x> & B <b@y>", "A and B".
 
     "&" and "and" also occur inside pen names ("Sam & Dean Fan", "Beauty and the Beast"), so a
-    lone pair is split only when both sides carry an address or have the same number of words.
+    lone pair is split only when both sides carry an address or have the same number of words,
+    and never when it shares one address (:func:`_shared_address`).
     """
     chunks = [c for c in _LIST.split(value) if c.strip()]
     listed = len(chunks) > 1
@@ -82,7 +102,7 @@ def _split(value: str) -> list[str]:
             listed
             or all(EMAIL.search(p) for p in parts)
             or len({_words(p) for p in parts}) == 1 and _words(parts[0]) <= 3
-        ):
+        ) and (listed or not _shared_address(chunk, parts)):
             out.extend(parts)
         else:
             out.append(chunk)

@@ -4,7 +4,7 @@ Legacy archives lie about their encodings, mix them inside one file and double-e
 order below follows what is most reliable first:
 
 1. a byte-order mark;
-2. UTF-16/32 without a BOM, recognised by its NUL-byte pattern;
+2. UTF-16/32 without a BOM, recognised by its NUL-byte pattern (a stray NUL is not one);
 3. valid UTF-8 — a random single-byte text is almost never valid UTF-8, so this beats any label;
 4. UTF-8 with a few stray single-byte characters (a Word paste into a UTF-8 file);
 5. the declared charset (HTTP header, then ``<meta>`` for HTML), latin-1 labels read as cp1252;
@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from fanarchive.normalize.repairs import repair_text
 from fanarchive.parsed import QualityFlag
 
-__all__ = ["DecodedText", "decode_bytes", "codec_for_label", "repair_text"]
+__all__ = ["DecodedText", "codec_for_label", "decode_bytes", "repair_text",
+           "wide_without_bom"]
 
 
 @dataclass(frozen=True)
@@ -90,25 +91,57 @@ def _html_declared(data: bytes) -> str | None:
     return found.group(1).decode("ascii") if found else None
 
 
-def _utf16_without_bom(data: bytes) -> str | None:
-    """UTF-16/32 without a BOM: mostly-Latin text leaves NULs in every other (fourth) byte."""
-    sample = data[:4000]
-    if b"\x00" not in sample or len(sample) < 8:
+# How much of the start of a text is looked at for the NUL pattern of UTF-16/32 (as much as the
+# sources' sniffer reads).
+WIDE_SAMPLE = 8192
+# UTF-16 without a BOM needs evidence: NULs on one parity in at least _WIDE_SHARE of the code
+# units (mostly-Latin text has them in nearly all; CJK text in its line ends, digits and ASCII
+# punctuation), at least _MIN_WIDE_NULS of them, and next to none on the other parity. A stray
+# NUL or a few in single-byte text are not UTF-16: they are control characters, removed later.
+_WIDE_SHARE = 0.02
+_MIN_WIDE_NULS = 4
+_OTHER_PARITY_SHARE = 0.01
+
+
+def wide_without_bom(data: bytes) -> str | None:
+    """``utf-16-le``/``-be`` or ``utf-32-le``/``-be`` when the first bytes show that encoding's
+    NUL pattern, else None. There is no BOM to go by, so it takes evidence: NULs on one parity
+    in a good share of the sample, and the sample then decoding to text, not controls."""
+    sample = data[:WIDE_SAMPLE]
+    if len(sample) < 4 or b"\x00" not in sample:
         return None
-    sample = sample[: len(sample) - len(sample) % 4]
-    quarter = len(sample) // 4
-    zeros = [sample[i::4].count(0) / quarter for i in range(4)]
-    if zeros[1] > 0.9 and zeros[2] > 0.9 and zeros[3] > 0.9 and zeros[0] < 0.1:
-        return "utf-32-le"
-    if zeros[0] > 0.9 and zeros[1] > 0.9 and zeros[2] > 0.9 and zeros[3] < 0.1:
-        return "utf-32-be"
-    even = (zeros[0] + zeros[2]) / 2
-    odd = (zeros[1] + zeros[3]) / 2
-    if odd > 0.3 and even < 0.05:
-        return "utf-16-le"
-    if even > 0.3 and odd < 0.05:
-        return "utf-16-be"
-    return None
+    wide = _wide_pattern(sample)
+    if wide is None:
+        return None
+    unit = 4 if wide.startswith("utf-32") else 2
+    # The sample may end inside a character or a surrogate pair: drop the last unit or two.
+    cut = len(sample) - len(sample) % unit
+    if cut == len(data):
+        text = sample.decode(wide, errors="replace")
+    else:
+        text = sample[: max(cut - 2 * unit, unit)].decode(wide, errors="replace")
+    junk = sum(1 for ch in text if ch == "\ufffd" or (ord(ch) < 32 and ch not in "\t\n\r\f"))
+    return wide if junk <= len(text) // 20 else None
+
+
+def _wide_pattern(sample: bytes) -> str | None:
+    quads = len(sample) // 4
+    if quads >= 2:
+        quad = sample[: quads * 4]
+        zeros = [quad[i::4].count(0) / quads for i in range(4)]
+        if zeros[1] > 0.9 and zeros[2] > 0.9 and zeros[3] > 0.9 and zeros[0] < 0.1:
+            return "utf-32-le"
+        if zeros[0] > 0.9 and zeros[1] > 0.9 and zeros[2] > 0.9 and zeros[3] < 0.1:
+            return "utf-32-be"
+    pairs = sample[: len(sample) & ~1]
+    units = len(pairs) // 2
+    even, odd = pairs[0::2].count(0), pairs[1::2].count(0)
+    most, least = max(even, odd), min(even, odd)
+    if most < max(_MIN_WIDE_NULS, units * _WIDE_SHARE):
+        return None
+    if least > units * _OTHER_PARITY_SHARE or 4 * least > most:
+        return None
+    return "utf-16-le" if odd > even else "utf-16-be"
 
 
 _ESCAPED = re.compile("[\udc80-\udcff]+")
@@ -191,7 +224,7 @@ def decode_bytes(data: bytes, *, declared: str | None = None, is_html: bool = Fa
 def _decode(
     data: bytes, declared: str | None, is_html: bool, flags: list[QualityFlag]
 ) -> tuple[str, str]:
-    wide = _utf16_without_bom(data)
+    wide = wide_without_bom(data)
     if wide is None and data.isascii():
         return data.decode("ascii"), "utf-8"  # the same in every label we accept
     for bom, name in _BOMS:

@@ -114,19 +114,30 @@ def _number(text: str) -> int | None:
 
 
 def parse_series(raw: str | None, part: int | None = None, of: int | None = None) -> Series | None:
-    """A series title with its part ("Following, part 2 of 5", "Part 2 of the X series")."""
+    """A series title with its part ("Following, part 2 of 5", "Part 2 of the X series").
+
+    ``part``/``of`` (a parser's part of a multi-part posting) fill in only when the series
+    value names no part itself. The two count different things: "Series: The Key Cycle, part
+    2" with "Part: 1 of 2" is the first posting of the series' second story, so the number
+    written beside the series name wins.
+    """
     title = one_line(raw)
     if not title or title.lower() in ("none", "n/a", "no", "-"):
         return None
     prefix = _PART_PREFIX.match(title)
     if prefix and not prefix[3].isdigit():
-        return Series(prefix[3], part or _number(prefix[1]), of or (int(prefix[2]) if prefix[2]
-                                                                    else None))
+        found_part = _number(prefix[1])
+        if found_part is not None:
+            return Series(prefix[3], found_part, int(prefix[2]) if prefix[2] else None)
+        return Series(prefix[3], part, of)
     suffix = _PART_SUFFIX.search(title) or _FRACTION_SUFFIX.search(title)
     if suffix and suffix.start() > 0:
         found_part = _number(suffix[1])
         found_of = int(suffix[2]) if suffix[2] else None
-        return Series(title[: suffix.start()].strip(" ,:-–—"), part or found_part, of or found_of)
+        name = title[: suffix.start()].strip(" ,:-–—")
+        if found_part is not None:
+            return Series(name, found_part, found_of)
+        return Series(name, part, of)
     return Series(title, part, of)
 
 

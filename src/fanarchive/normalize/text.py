@@ -6,7 +6,8 @@ import html
 import re
 from itertools import filterfalse
 
-__all__ = ["clean_header", "count_words", "one_line", "split_list", "tokens", "word_count"]
+__all__ = ["clean_header", "count_words", "drop_nothing", "one_line", "split_list", "tokens",
+           "word_count"]
 
 # Each CJK character counts as a word (as AO3 counts them): those scripts use no spaces.
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
@@ -93,3 +94,19 @@ def split_list(value: str | list[str] | None) -> list[str]:
         if item and item not in out:
             out.append(item)
     return out
+
+
+# Values that fill a list header only to say it is empty ("Warnings: None").
+_NOTHING = frozenset({"none", "n/a", "na", "nil", "nothing", "-", "--", "—", "no", "no warnings",
+                      "none apply", "no warnings apply", "not applicable", "none really",
+                      "none given", "none that i know of"})
+
+
+def drop_nothing(items: list[str]) -> list[str]:
+    """``items`` without the words that mean "no value": a story whose header says "Warnings:
+    None" has no warnings, and a warning named "None" would be wrangled like a real one.
+
+    AO3's "No Archive Warnings Apply" is kept: it is a statement the author chose to make,
+    not an empty header.
+    """
+    return [item for item in items if item.casefold().strip(" .!") not in _NOTHING]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import marshal
 import re
 import sqlite3
 import tempfile
@@ -156,18 +157,18 @@ class _Tables(Protocol):
 
 
 class _Staging:
-    """The relevant tables of a dump, as JSON rows in a throw-away SQLite file."""
+    """The relevant tables of a dump, as marshalled rows in a throw-away SQLite file."""
 
     def __init__(self, path: Path) -> None:
         self.db = sqlite3.connect(path)
         self.db.executescript(
             "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA temp_store=FILE;"
             "CREATE TABLE rows (seq INTEGER PRIMARY KEY, tbl TEXT NOT NULL, k TEXT, pk TEXT,"
-            " data TEXT NOT NULL, notes TEXT);"
+            " data BLOB NOT NULL, notes BLOB);"
             "CREATE UNIQUE INDEX rows_pk ON rows (tbl, pk);"
         )
         self.columns: dict[str, list[str]] = {}
-        self._pending: list[tuple[str, str | None, str | None, str, str | None]] = []
+        self._pending: list[tuple[str, str | None, str | None, bytes, bytes | None]] = []
         self._pending_mode = "IGNORE"
 
     def add(self, suffix: str, row: Row) -> None:
@@ -193,8 +194,10 @@ class _Staging:
         if mode != self._pending_mode or len(self._pending) >= 2000:
             self.flush()
             self._pending_mode = mode
-        self._pending.append((row.table, key, pk, json.dumps(values, ensure_ascii=False),
-                              json.dumps(notes, ensure_ascii=False) if notes else None))
+        # marshal, not JSON: the staging file lives and dies with this process, and the
+        # conversion is a visible share of reading a dump.
+        self._pending.append((row.table, key, pk, marshal.dumps(values),
+                              marshal.dumps(notes) if notes else None))
 
     def flush(self) -> None:
         if self._pending:
@@ -237,7 +240,7 @@ class _StagedTables:
             return []
         sql = "SELECT data FROM rows WHERE tbl = ? ORDER BY seq"
         cursor = self.staging.db.execute(sql, (table,))
-        return [json.loads(data) for (data,) in cursor]
+        return [marshal.loads(data) for (data,) in cursor]
 
     def rows_for(self, suffix: str, column: str, value: str) -> list[Noted]:
         # Staging indexed each table on the column that finds a story's rows, so ``column`` is
@@ -248,7 +251,7 @@ class _StagedTables:
         cursor = self.staging.db.execute(
             "SELECT data, notes FROM rows WHERE tbl = ? AND k = ? ORDER BY seq", (table, value)
         )
-        return [(json.loads(d), tuple(json.loads(n)) if n else ()) for d, n in cursor]
+        return [(marshal.loads(d), tuple(marshal.loads(n)) if n else ()) for d, n in cursor]
 
     def stories(self, key_column: str) -> Iterator[Noted]:
         table = self._table("stories")
@@ -259,10 +262,10 @@ class _StagedTables:
             (table,),
         )
         for data, notes in cursor:
-            row = json.loads(data)
+            row = marshal.loads(data)
             if key_column == "psid" and row.get("sid") != row.get("psid"):
                 continue  # eFiction 1.x: a later chapter, not a story
-            yield row, tuple(json.loads(notes)) if notes else ()
+            yield row, tuple(marshal.loads(notes)) if notes else ()
 
 
 def _choose_prefixes(names: Iterable[str], wanted: str | None) -> dict[str, dict[str, str]]:

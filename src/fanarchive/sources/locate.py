@@ -6,6 +6,9 @@ crawler itself (see :mod:`fanarchive.sources.web`).
 
 from __future__ import annotations
 
+import json
+import os
+import stat
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -94,7 +97,84 @@ def _open(location: str, config: Config, kind: str) -> Iterator[Document | ItemE
     else:
         from fanarchive.sources import iter_location
 
-        yield from iter_location(location, config)
+        if os.path.isdir(os.path.expanduser(location)):
+            yield from _iter_folder(location, config)
+        else:
+            yield from iter_location(location, config)
+
+
+_DUMP_SUFFIXES = (".sql", ".sql.gz", ".sql.bz2", ".sql.xz")
+
+
+def _member_kind(path: str) -> str:
+    """DUMP, WARC or FILES for a file found in a folder, judged as if it had been named alone
+    (a FIFO or device is never opened here: the file reader reports it)."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return FILES
+    except OSError:
+        return FILES  # reported by the file reader
+    if path.lower().endswith(_DUMP_SUFFIXES):
+        return DUMP
+    from fanarchive.sources.warc import looks_like_warc
+
+    return WARC if looks_like_warc(Path(path)) else FILES
+
+
+def _iter_folder(location: str, config: Config) -> Iterator[Document | ItemError]:
+    """A folder walk in which WARC/ARC files and eFiction SQL dumps go to their own readers.
+
+    Dumps are read first, so that the chapter files they took their text from (``storiesef/``
+    next to the dump) are not imported a second time as stories of their own. Everything else
+    follows in walk order.
+    """
+    from fanarchive.sources.efiction_db import iter_bundle_documents
+    from fanarchive.sources.files import iter_file, walk
+    from fanarchive.sources.limits import Limits
+    from fanarchive.sources.warc import iter_warc_documents
+
+    root = os.path.abspath(os.path.expanduser(location))
+    limits = Limits.from_config(config)
+    dumps = [item for item in walk(root) if isinstance(item, str)
+             and item.lower().endswith(_DUMP_SUFFIXES) and _member_kind(item) == DUMP]
+    consumed: dict[str, set[str]] = {}
+    for dump in dumps:
+        files = consumed.setdefault(os.path.dirname(dump), set())
+        for found in iter_bundle_documents(dump):
+            if isinstance(found, Document):
+                files.update(_chapter_files(found))
+            yield found
+    for member in walk(root):
+        if isinstance(member, ItemError):
+            yield member
+        elif member in dumps or _consumed(member, consumed):
+            continue
+        elif _member_kind(member) == WARC:
+            yield from iter_warc_documents(member, config)
+        else:
+            yield from iter_file(member, limits)
+
+
+def _chapter_files(bundle: Document) -> set[str]:
+    """The chapter files (relative to the dump's folder) a bundle took its text from."""
+    try:
+        data = json.loads(bundle.content)
+    except ValueError:
+        return set()
+    return {str(c["file"]) for c in data.get("chapters") or []
+            if isinstance(c, dict) and c.get("file")}
+
+
+def _consumed(path: str, consumed: dict[str, set[str]]) -> bool:
+    for folder, files in consumed.items():
+        if not files or not path.startswith(folder + os.sep):
+            continue
+        parts = os.path.relpath(path, folder).split(os.sep)
+        # Usually the whole relative path; a nested storiespath ("data/stories") leaves a
+        # longer one, whose tail is what the bundle names.
+        if any("/".join(parts[i:]) in files for i in range(len(parts))):
+            return True
+    return False
 
 
 def count(location: str, config: Config, kind: str | None = None) -> int | None:
@@ -104,4 +184,12 @@ def count(location: str, config: Config, kind: str | None = None) -> int | None:
         return None
     from fanarchive.sources import count_location
 
+    if os.path.isdir(os.path.expanduser(location)):
+        from fanarchive.sources.files import walk
+        from fanarchive.sources.warc import WARC_SUFFIXES
+
+        many = _DUMP_SUFFIXES + WARC_SUFFIXES  # one file, many documents: no cheap count
+        root = os.path.abspath(os.path.expanduser(location))
+        if any(isinstance(m, str) and m.lower().endswith(many) for m in walk(root)):
+            return None
     return count_location(location, config)

@@ -165,7 +165,7 @@ def refuse(content: bytes, locator: str, name: str) -> ItemError | None:
         return _binary(locator, _RIFF_KINDS[head[8:12]])
     if head.startswith(b"MZ") and b"\x00" in head[:64]:
         return _binary(locator, "a Windows program")
-    if b"\x00" in head and not looks_like_utf16(head):
+    if b"\x00" in head and not looks_like_utf16(head) and not stray_nuls(head):
         return _binary(locator, "binary data (it contains NUL bytes)")
     if len(head) >= 64 and len(_CONTROL.findall(head)) > len(head) // 10:
         return _binary(locator, "binary data (it is full of control characters)")
@@ -177,23 +177,24 @@ def _binary(locator: str, what: str) -> ItemError:
 
 
 def looks_like_utf16(head: bytes) -> bool:
-    """True for UTF-16 (or UTF-32 with a BOM) text, whose NUL bytes are not a sign of binary.
+    """True for UTF-16 (or UTF-32) text, whose NUL bytes are not a sign of binary.
 
-    Without a BOM, UTF-16 text that is mostly Latin script has NULs as the high byte of every
-    character, so they all fall on one parity (odd offsets for little-endian); binary data puts
-    NULs everywhere.
+    With a BOM that is certain. Without one it takes evidence (see
+    :func:`fanarchive.normalize.encoding.wide_without_bom`): UTF-16 text has NULs as the high
+    byte of every ASCII character, so a good share of the code units show them, all on one
+    parity (odd offsets for little-endian). One stray NUL in a cp1252 or UTF-8 text is no such
+    evidence; binary data puts NULs everywhere.
     """
     if head.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
         return True
-    sample = head[: len(head) & ~1]
-    even, odd = sample[0::2].count(0), sample[1::2].count(0)
-    if min(even, odd) > len(sample) // 200 or max(even, odd) == 0:
-        return False
-    encoding = "utf-16-le" if odd > even else "utf-16-be"
-    # The sample may end inside a surrogate pair; drop the last unit before decoding.
-    try:
-        text = sample[:-2].decode(encoding)
-    except UnicodeDecodeError:
-        return False
-    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f")
-    return controls <= len(text) // 20
+    from fanarchive.normalize.encoding import wide_without_bom
+
+    return wide_without_bom(head) is not None
+
+
+def stray_nuls(head: bytes) -> bool:
+    """True for text with a stray NUL or two (a damaged save, a bad paste): very few NULs and
+    hardly any other control characters. Such a text is read, and the NULs are removed (and
+    flagged) when it is decoded."""
+    nuls = head.count(0)
+    return 0 < nuls <= max(1, len(head) // 2000) and len(_CONTROL.findall(head)) <= len(head) // 200

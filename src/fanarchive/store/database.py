@@ -11,7 +11,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
@@ -39,6 +39,16 @@ def redact_text(text: str) -> str:
     return _URL_PASSWORD.sub(r"\1:***@", text) if text and "@" in text else text
 
 
+# SQLite transactions begin IMMEDIATE: the write lock is taken at BEGIN, where busy_timeout
+# waits for another writer to commit. A deferred BEGIN starts as a read, and when a read-then-
+# write transaction upgrades its lock after another connection committed, SQLite fails it at once
+# ("database is locked", SQLITE_BUSY_SNAPSHOT: waiting cannot help, its snapshot is stale).
+# Connections that only read (export, status, show, a look at a lock row) ask for a deferred
+# BEGIN with read_only(): in WAL mode they then never wait for, nor block, a writer.
+READ_ONLY = "fanarchive_read_only"
+BUSY_TIMEOUT_MS = 30_000
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # pysqlite's own transaction handling breaks SAVEPOINT; SQLAlchemy emits BEGIN instead.
     dbapi_connection.isolation_level = None
@@ -46,8 +56,23 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    read_only = conn.get_execution_options().get(READ_ONLY, False)
+    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def read_only(engine: Engine) -> Engine:
+    """``engine`` for work that only reads: on SQLite its transactions begin deferred, so a
+    long export neither waits for a running sync nor holds the write lock against it.
+
+    Writing through it still works, with the old risk: a read-then-write transaction can fail
+    with "database is locked" when another process committed meanwhile.
+    """
+    return engine.execution_options(**{READ_ONLY: True})
 
 
 def create_db_engine(url: str) -> Engine:
@@ -70,7 +95,7 @@ def create_db_engine(url: str) -> Engine:
         raise UsageError(f"cannot use database {redact(url)}: {exc}") from exc
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        event.listen(engine, "begin", _sqlite_begin)
     return engine
 
 
@@ -87,7 +112,7 @@ def head_revision() -> str | None:
 
 
 def current_revision(engine: Engine) -> str | None:
-    with engine.connect() as conn:
+    with read_only(engine).connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import zlib
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
@@ -24,17 +23,41 @@ MIN_WORDS = 50
 # MinHash reads at most WINDOWS windows of WINDOW words spread over the text: a bounded cost
 # per story whatever its length, and every part of the story still counts.
 WINDOWS = 8
-WINDOW = 200
+WINDOW = 128
 _rng = np.random.RandomState(20261125)
 _A = (_rng.randint(0, 1 << 31, size=NUM_PERM, dtype=np.int64) * 2 + 1).astype(np.uint32)
 _B = _rng.randint(0, 1 << 31, size=NUM_PERM, dtype=np.int64).astype(np.uint32)
 _MULT = np.uint32(0x9E3779B1)
-_DROP = str.maketrans({c: " " for c in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~“”‘’«»…–—•"})
+_PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~“”‘’«»…–—•"
+_DROP = str.maketrans(dict.fromkeys(_PUNCTUATION, " "))
+# str.translate is fast on ASCII text only: other text goes through bytes.translate, which is
+# a plain table lookup, after the few non-ASCII marks are replaced one by one.
+_WIDE_PUNCTUATION = tuple(c for c in _PUNCTUATION if not c.isascii())
+_DROP_BYTES = bytes.maketrans(b"".join(c.encode() for c in _PUNCTUATION if c.isascii()),
+                              b" " * sum(c.isascii() for c in _PUNCTUATION))
 
 
-@lru_cache(maxsize=500_000)
-def _word_hash(word: str) -> int:
-    return zlib.crc32(word.encode("utf-8"))
+def _drop_punctuation(text: str) -> str:
+    if text.isascii():
+        return text.translate(_DROP)
+    for mark in _WIDE_PUNCTUATION:
+        if mark in text:
+            text = text.replace(mark, " ")
+    return text.encode("utf-8", "surrogatepass").translate(_DROP_BYTES).decode(
+        "utf-8", "surrogatepass")
+
+
+_WORD_HASHES: dict[str, int] = {}
+_MAX_CACHED_WORDS = 500_000
+
+
+def _word_hashes(words: list[str]) -> np.ndarray:
+    cache = _WORD_HASHES
+    if len(cache) > _MAX_CACHED_WORDS:
+        cache.clear()
+    for word in set(words).difference(cache):
+        cache[word] = zlib.crc32(word.encode("utf-8"))
+    return np.array([cache[w] for w in words], dtype=np.uint32)
 
 
 @dataclass(frozen=True)
@@ -60,19 +83,23 @@ def _windows(words: list[str]) -> list[str]:
 
 def fingerprint(texts: list[str]) -> Fingerprint | None:
     """None for texts too short to identify a story (a stub, a link, an empty chapter)."""
-    words = "\n".join(texts).casefold().translate(_DROP).split()
+    text = "\n".join(texts).casefold()
+    words = _drop_punctuation(text).split()
     if len(words) < MIN_WORDS:
         return None
     text_hash = hashlib.sha256(" ".join(words).encode("utf-8")).hexdigest()
     sample = _windows(words)
-    hashes = np.fromiter(map(_word_hash, sample), dtype=np.uint32, count=len(sample))
+    hashes = _word_hashes(sample)
     with np.errstate(over="ignore"):  # arithmetic mod 2**32 is the point
         n = len(sample) - SHINGLE + 1
         shingles = np.zeros(n, dtype=np.uint32)
         for k in range(SHINGLE):
             shingles = shingles * _MULT + hashes[k:n + k]
-        permuted = np.outer(np.unique(shingles), _A) + _B
-    signature = permuted.min(axis=0).astype("<u4").tobytes()
+        # One row per permutation, built in place: a repeated shingle cannot change a
+        # minimum, so there is no need to sort them unique first.
+        permuted = np.multiply.outer(_A, shingles)
+        permuted += _B[:, None]
+    signature = permuted.min(axis=1).astype("<u4").tobytes()
     return Fingerprint(text_hash, signature, len(words))
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from fanarchive.parsed import QualityFlag
 from fanarchive.story import Author, Chapter, Rating, Series, Story
 
-_NOT_FIELDS = {"chapters", "word_count"}
+# "counters" (volatile page counters, when a revision keeps them) never make a change.
+_NOT_FIELDS = {"chapters", "word_count", "counters"}
 
 
 def story_from_meta(meta: dict[str, Any], texts: dict[str, str]) -> Story:
@@ -49,7 +51,24 @@ def story_from_meta(meta: dict[str, Any], texts: dict[str, str]) -> Story:
                        for f in meta.get("quality_flags", [])],
         raw_headers=dict(meta.get("raw_headers", {})),
         tag_map=[(t[0], t[1], t[2]) for t in meta.get("tag_map", [])],
+        counters=dict(meta.get("counters") or {}),
     )
+
+
+def without_counters(meta: dict[str, Any], labels: Iterable[str]) -> dict[str, Any]:
+    """A stored revision's metadata as it would be hashed today: without a ``counters`` entry
+    and without the counter ``labels`` in its raw headers.
+
+    Revisions stored before counters were split off keep them in ``raw_headers``; comparing
+    ``sha256_text(canonical_json(without_counters(previous.meta, story.counters)))`` with the
+    new content hash spares each such story one revision that would change only counters.
+    """
+    drop = set(labels)
+    cleaned = {k: v for k, v in meta.items() if k != "counters"}
+    raw = meta.get("raw_headers")
+    if drop and isinstance(raw, dict):
+        cleaned["raw_headers"] = {k: v for k, v in raw.items() if k not in drop}
+    return cleaned
 
 
 def diff_meta(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:

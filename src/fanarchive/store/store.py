@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -12,23 +12,27 @@ from sqlalchemy.orm import Session
 
 from fanarchive.document import Document
 from fanarchive.store import database
+from fanarchive.store.batch import (
+    NameIds,
+    PendingDocument,
+    PendingRevision,
+    Sighting,
+    add_sighting,
+    write_documents,
+    write_revisions,
+)
 from fanarchive.store.dialect import insert_ignore
-from fanarchive.store.fingerprint import Fingerprint, fingerprint, similarity
+from fanarchive.store.fingerprint import Fingerprint, fingerprint
 from fanarchive.store.hashing import canonical_json, sha256_text, story_uid
 from fanarchive.store.identity_models import (
     StoryAlias,
-    StoryBand,
     StoryFingerprint,
     StoryLink,
 )
 from fanarchive.store.models import (
-    AuthorRow,
     Blob,
-    ChapterRow,
     DocumentRow,
-    QualityFlagRow,
     Revision,
-    RevisionAuthor,
     RevisionTag,
     Run,
     RunError,
@@ -39,7 +43,7 @@ from fanarchive.store.models import (
     Text_,
     table_of,
 )
-from fanarchive.store.records import diff_meta, story_from_meta
+from fanarchive.store.records import story_from_meta, without_counters
 from fanarchive.story import Story
 
 NEW, UPDATED, UNCHANGED = "new", "updated", "unchanged"
@@ -51,22 +55,9 @@ def now() -> datetime:
 
 
 @dataclass(frozen=True)
-class Sighting:
-    """Where this version of a story was found."""
-
-    source_id: int
-    locator: str
-    url: str | None = None
-    path: str | None = None
-    parser: str | None = None
-    sha256: str | None = None
-    fetched_at: datetime | None = None
-
-
-@dataclass(frozen=True)
 class SaveResult:
     outcome: str
-    story_id: int
+    story_id: int | None  # None while a new story waits in the write queue
     uid: str
     revision: int
 
@@ -74,11 +65,21 @@ class SaveResult:
 class Store:
     """A unit of work over one database. Call :meth:`commit` at batch boundaries."""
 
+    #: Queue new revisions and documents for the next flush instead of writing each now.
+    defer = False
+    #: Text held in the queue before it is written anyway, to bound memory.
+    max_pending_bytes = 32_000_000
+
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.session = Session(engine, expire_on_commit=False, autoflush=False)
-        self._author_ids: dict[str, int] = {}
-        self._tag_ids: dict[tuple[str, str], int] = {}
+        self._names = NameIds()
+        self._pending: list[PendingRevision] = []
+        self._documents: list[PendingDocument] = []
+        self._pending_identities: set[str] = set()
+        self._pending_story_ids: set[int] = set()
+        self._pending_texts: set[str] = set()
+        self._pending_bytes = 0
 
     @classmethod
     def open(cls, url: str, *, upgrade: bool = True) -> Store:
@@ -90,12 +91,18 @@ class Store:
     # -- transactions -------------------------------------------------------------------------
 
     def commit(self) -> None:
+        self.flush()
         self.session.commit()
 
     def rollback(self) -> None:
+        """Forget the transaction, the write queue with it."""
+        self._pending, self._documents = [], []
+        self._pending_identities.clear()
+        self._pending_story_ids.clear()
+        self._pending_texts.clear()
+        self._pending_bytes = 0
         self.session.rollback()
-        self._author_ids.clear()
-        self._tag_ids.clear()
+        self._names.clear()
 
     def close(self) -> None:
         self.session.close()
@@ -142,25 +149,37 @@ class Store:
     # -- raw documents ------------------------------------------------------------------------
 
     def save_document(self, doc: Document, source_id: int, run_id: int | None = None,
-                      parser: str | None = None, page_kind: str | None = None) -> bool:
-        """Keep the bytes (once per content) and this sighting; False when already known."""
-        conn = self.session.connection()
+                      parser: str | None = None, page_kind: str | None = None, *,
+                      queue: bool = False,
+                      on_failed: Callable[[Exception], None] | None = None) -> bool:
+        """Keep the bytes (once per content) and this sighting; False when already known.
+
+        With ``queue`` (and :attr:`defer` set) the document is written with the next batch and
+        False is returned: for callers that do not need the answer, such as a file import.
+        """
         locator_hash = sha256_text(doc.locator)
+        pending = PendingDocument(
+            blob={"sha256": doc.sha256, "size": len(doc.content), "data": doc.content},
+            row={"source_id": source_id, "sha256": doc.sha256, "locator": doc.locator,
+                 "locator_hash": locator_hash, "url": doc.url, "path": doc.path,
+                 "media_type": doc.media_type, "http_status": doc.http_status,
+                 "http_headers": dict(doc.http_headers) or None, "parser": parser,
+                 "page_kind": page_kind, "fetched_at": doc.fetched_at, "run_id": run_id},
+            on_failed=on_failed)
+        if queue and self.defer:
+            self._documents.append(pending)
+            self._pending_bytes += pending.size
+            if self._pending_bytes > self.max_pending_bytes:
+                self.flush()
+            return False
+        conn = self.session.connection()
         if conn.dialect.name in ("mysql", "mariadb") and conn.execute(_DOCUMENT, {
                 "source": source_id, "locator": locator_hash, "sha": doc.sha256}).first():
             # MySQL drivers report "found rows", so the insert's row count cannot tell a
             # duplicate from a new row there: ask first.
             return False
-        insert_ignore(conn, table_of(Blob),
-                      [{"sha256": doc.sha256, "size": len(doc.content), "data": doc.content}])
-        added = insert_ignore(conn, table_of(DocumentRow), [{
-            "source_id": source_id, "sha256": doc.sha256, "locator": doc.locator,
-            "locator_hash": locator_hash, "url": doc.url, "path": doc.path,
-            "media_type": doc.media_type, "http_status": doc.http_status,
-            "http_headers": dict(doc.http_headers) or None, "parser": parser,
-            "page_kind": page_kind, "fetched_at": doc.fetched_at, "run_id": run_id,
-        }])
-        return added > 0
+        insert_ignore(conn, table_of(Blob), [pending.blob])
+        return insert_ignore(conn, table_of(DocumentRow), [pending.row]) > 0
 
     def blob(self, sha256: str) -> bytes | None:
         return self.session.scalar(select(Blob.data).where(Blob.sha256 == sha256))
@@ -169,6 +188,7 @@ class Store:
 
     def find_story(self, identity: str) -> StoryRow | None:
         """The story known by ``identity``, as its own key or as an alias of another source."""
+        self.flush()
         found = self._lookup(identity)
         if found is None:
             return None
@@ -198,24 +218,50 @@ class Store:
         ).all()) if wanted else {}
         return story_from_meta(revision.meta, texts)
 
-    def save_story(self, story: Story, identity: str, sighting: Sighting,
+    def save_story(self, story: Story, identity: str, sighting: Sighting | None,
                    run_id: int | None = None, reason: str = "import",
-                   record_sighting: bool = True) -> SaveResult:
-        """Store ``story`` under ``identity``: new, a new revision, or unchanged (no writes)."""
-        conn = self.session.connection()
+                   record_sighting: bool = True, *, more_sightings: Sequence[Sighting] = (),
+                   on_saved: Callable[[int], None] | None = None,
+                   on_failed: Callable[[Exception], None] | None = None) -> SaveResult:
+        """Store ``story`` under ``identity``: new, a new revision, or unchanged (no writes).
+
+        With :attr:`defer` set, a new revision is queued and written with its batch at the
+        next :meth:`flush` or :meth:`commit`: its ``story_id`` is then None in the result and
+        comes through ``on_saved``; a story that cannot be stored calls ``on_failed``.
+        Without it the revision is written now and errors are raised.
+        """
+        sightings = ([sighting] if sighting is not None and record_sighting else [])
+        sightings += list(more_sightings)
         meta, texts = self._meta_and_texts(story)
         content_hash = sha256_text(canonical_json(meta))
+        if story.counters:
+            # Kept with the revision, outside what its hash covers: a counter that moved is
+            # not a new revision.
+            meta["counters"] = dict(story.counters)
+        identity_hash = sha256_text(identity)
+        if identity_hash in self._pending_identities:
+            self.flush()
         row = self._lookup(identity)
         print_: Fingerprint | None = None
         if row is None:
             print_ = fingerprint([c.text for c in story.chapters])
+            if print_ is not None and print_.text_hash in self._pending_texts:
+                self.flush()  # a copy of a story still queued: it must be stored to be found
             row = self._exact_twin(print_, identity) if print_ else None
+        elif row.id in self._pending_story_ids:
+            self.flush()
+            row = self._lookup(identity)
         previous_meta: dict[str, Any] | None = None
         if row is not None:
+            conn = self.session.connection()
             previous = conn.execute(_PREVIOUS, {"story": row.id,
                                                 "number": row.current_revision}).first()
             same = previous is not None and previous.content_hash == content_hash
-            if not same and row.identity_hash != sha256_text(identity):
+            if not same and previous is not None and story.counters:
+                # Revisions from before counters were split off hold them in raw_headers.
+                same = sha256_text(canonical_json(
+                    without_counters(previous.meta, story.counters))) == content_hash
+            if not same and row.identity_hash != identity_hash:
                 # Another source's copy: the first source's metadata stands unless the
                 # text itself changed (an edit), so two sources never flip-flop revisions.
                 print_ = print_ or fingerprint([c.text for c in story.chapters])
@@ -223,48 +269,116 @@ class Store:
                     StoryFingerprint.story_id == row.id)).scalar()
                 same = print_ is not None and stored == print_.text_hash
             if same:
-                if record_sighting:
-                    self.add_sighting(row.id, sighting)
+                for seen in sightings:
+                    add_sighting(conn, row.id, seen)
                 if row.removed_at is not None:
                     conn.execute(update(table_of(StoryRow)).where(StoryRow.id == row.id)
                                  .values(removed_at=None))
                     return SaveResult(UPDATED, row.id, row.uid, row.current_revision)
                 return SaveResult(UNCHANGED, row.id, row.uid, row.current_revision)
             previous_meta = previous.meta if previous is not None else None
-        stamp = now()
         number = (row.current_revision if row is not None else 0) + 1
-        fields = {"current_revision": number, "title": story.title,
-                  "rating": story.rating.canonical, "updated_at": stamp, "removed_at": None}
-        if row is None:
-            uid = story_uid(identity)
-            story_id = conn.execute(_insert(StoryRow), dict(
-                uid=uid, identity_hash=sha256_text(identity), identity=identity,
-                created_at=stamp, **fields)).inserted_primary_key[0]  # type: ignore[index]
-        else:
-            uid, story_id = row.uid, row.id
-            conn.execute(_UPDATE_STORY, {"story": story_id, **fields})
-        insert_ignore(conn, table_of(Text_),
-                      [{"sha256": h, "text": t} for h, t in texts.items()])
-        revision_id = conn.execute(_insert(Revision), dict(
-            story_id=story_id, number=number, content_hash=content_hash, meta=meta,
-            diff=diff_meta(previous_meta, meta), reason=reason, created_at=stamp, run_id=run_id,
-        )).inserted_primary_key[0]  # type: ignore[index]
-        self._revision_rows(revision_id, story, meta)
-        if record_sighting:
-            self.add_sighting(story_id, sighting, known_new=row is None)
-        print_ = print_ or fingerprint([c.text for c in story.chapters])
-        if print_ is not None:
-            self._remember_fingerprint(story_id, print_, first=number == 1)
-        return SaveResult(NEW if number == 1 else UPDATED, story_id, uid, number)
+        item = PendingRevision(
+            story=story, identity=identity, identity_hash=identity_hash,
+            uid=row.uid if row is not None else story_uid(identity), number=number, meta=meta,
+            texts=texts, content_hash=content_hash,
+            print_=print_ or fingerprint([c.text for c in story.chapters]),
+            previous_meta=previous_meta, sightings=sightings, reason=reason, run_id=run_id,
+            stamp=now(), story_id=row.id if row is not None else None,
+            on_saved=on_saved, on_failed=on_failed)
+        outcome = NEW if number == 1 else UPDATED
+        if not self.defer:
+            conn = self.session.connection()
+            with conn.begin_nested():
+                self._names.update(write_revisions(conn, [item], self._names))
+            assert item.story_id is not None
+            if on_saved is not None:
+                on_saved(item.story_id)
+            return SaveResult(outcome, item.story_id, item.uid, number)
+        self._queue(item)
+        return SaveResult(outcome, item.story_id, item.uid, number)
+
+    # -- the write queue ----------------------------------------------------------------------
+
+    def _queue(self, item: PendingRevision) -> None:
+        self._pending.append(item)
+        self._pending_identities.add(item.identity_hash)
+        if item.story_id is not None:
+            self._pending_story_ids.add(item.story_id)
+        if item.print_ is not None:
+            self._pending_texts.add(item.print_.text_hash)
+        self._pending_bytes += item.size
+        if self._pending_bytes > self.max_pending_bytes:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write what is queued: in one batch, or one by one when the batch fails."""
+        documents, self._documents = self._documents, []
+        items, self._pending = self._pending, []
+        self._pending_identities.clear()
+        self._pending_story_ids.clear()
+        self._pending_texts.clear()
+        self._pending_bytes = 0
+        if documents:
+            self._flush_documents(documents)
+        if not items:
+            return
+        # Savepoints on the connection, not the session: nothing here is ORM work, and a
+        # session-level savepoint counts as a commit to session event listeners.
+        conn = self.session.connection()
+        try:
+            with conn.begin_nested():
+                added = write_revisions(conn, items, self._names)
+        except Exception:
+            for item in items:
+                item.story_id = None if item.number == 1 else item.story_id
+            self._flush_one_by_one(items)
+            return
+        self._names.update(added)
+        for item in items:
+            if item.on_saved is not None:
+                item.on_saved(_written(item))
+
+    def _flush_one_by_one(self, items: list[PendingRevision]) -> None:
+        for item in items:
+            conn = self.session.connection()
+            try:
+                with conn.begin_nested():
+                    added = write_revisions(conn, [item], self._names)
+            except Exception as exc:
+                if item.number == 1:
+                    item.story_id = None
+                if item.on_failed is None:
+                    raise
+                item.on_failed(exc)
+                continue
+            self._names.update(added)
+            if item.on_saved is not None:
+                item.on_saved(_written(item))
+
+    def _flush_documents(self, documents: list[PendingDocument]) -> None:
+        conn = self.session.connection()
+        try:
+            with conn.begin_nested():
+                write_documents(conn, documents)
+            return
+        except Exception:
+            pass
+        for document in documents:
+            try:
+                with conn.begin_nested():
+                    write_documents(conn, [document])
+            except Exception as exc:
+                if document.on_failed is None:
+                    raise
+                document.on_failed(exc)
 
     # -- cross-source identity ----------------------------------------------------------------
 
     def _exact_twin(self, print_: Fingerprint, identity: str) -> Any:
         """A stored story with the same words; this identity becomes its alias."""
         conn = self.session.connection()
-        story_id = conn.execute(select(StoryFingerprint.story_id).where(
-            StoryFingerprint.text_hash == print_.text_hash).order_by(StoryFingerprint.story_id)
-            .limit(1)).scalar()
+        story_id = conn.execute(_TWIN, {"text_hash": print_.text_hash}).scalar()
         if story_id is None:
             return None
         insert_ignore(conn, table_of(StoryAlias), [{
@@ -272,35 +386,8 @@ class Store:
             "reason": "same-text", "created_at": now()}])
         return self._lookup(identity)
 
-    def _remember_fingerprint(self, story_id: int, print_: Fingerprint, first: bool,
-                              threshold: float = 0.7) -> None:
-        conn = self.session.connection()
-        values = {"text_hash": print_.text_hash, "signature": print_.signature,
-                  "words": print_.words}
-        exists = not first and conn.execute(select(StoryFingerprint.story_id).where(
-            StoryFingerprint.story_id == story_id)).first() is not None
-        if exists:
-            conn.execute(update(table_of(StoryFingerprint))
-                         .where(StoryFingerprint.story_id == story_id).values(**values))
-        else:
-            conn.execute(_insert(StoryFingerprint), {"story_id": story_id, **values})
-        bands = print_.bands()
-        if first:
-            # Near-duplicates are looked for once, when a story first arrives.
-            candidates = conn.execute(
-                select(StoryFingerprint.story_id, StoryFingerprint.signature).where(
-                    StoryFingerprint.story_id.in_(
-                        select(StoryBand.story_id).where(StoryBand.band.in_(bands))),
-                    StoryFingerprint.story_id != story_id)).all()
-            links = [{"story_id": story_id, "other_id": other, "kind": "near-duplicate",
-                      "score": score, "status": "open", "created_at": now()}
-                     for other, signature in candidates
-                     if (score := similarity(print_.signature, signature)) >= threshold]
-            insert_ignore(conn, table_of(StoryLink), links)
-        insert_ignore(conn, table_of(StoryBand),
-                      [{"band": band, "story_id": story_id} for band in bands])
-
     def links(self, story_id: int) -> Sequence[StoryLink]:
+        self.flush()
         return self.session.scalars(select(StoryLink).where(
             (StoryLink.story_id == story_id) | (StoryLink.other_id == story_id))).all()
 
@@ -318,79 +405,9 @@ class Store:
                 chapter_meta["html_sha256"] = html_digest
         return meta, texts
 
-    def _revision_rows(self, revision_id: int, story: Story, meta: dict[str, Any]) -> None:
-        conn = self.session.connection()
-        if meta["chapters"]:
-            conn.execute(_insert(ChapterRow), [
-                {"revision_id": revision_id, "position": c["position"], "title": c["title"],
-                 "text_sha256": c["text_sha256"], "html_sha256": c["html_sha256"],
-                 "word_count": c["word_count"]}
-                for c in meta["chapters"]
-            ])
-        author_ids = list(dict.fromkeys(self._author_id(a.name, a.email) for a in story.authors))
-        if author_ids:
-            conn.execute(_insert(RevisionAuthor), [
-                {"revision_id": revision_id, "author_id": aid, "position": i}
-                for i, aid in enumerate(author_ids)
-            ])
-        tag_ids = list(dict.fromkeys(
-            self._tag_id(kind, raw, canonical) for kind, raw, canonical in tag_triples(story)
-        ))
-        if tag_ids:
-            conn.execute(_insert(RevisionTag), [
-                {"revision_id": revision_id, "tag_id": tid, "position": i}
-                for i, tid in enumerate(tag_ids)
-            ])
-        if story.quality_flags:
-            conn.execute(_insert(QualityFlagRow), [
-                {"revision_id": revision_id, "code": f.code, "detail": f.detail}
-                for f in story.quality_flags
-            ])
-
-    def _author_id(self, name: str, email: str | None) -> int:
-        key = sha256_text(f"{name.casefold()}\x00{(email or '').casefold()}")
-        cached = self._author_ids.get(key)
-        if cached is None:
-            conn = self.session.connection()
-            insert_ignore(conn, table_of(AuthorRow),
-                          [{"name": name, "email": email, "key_hash": key}])
-            cached = conn.execute(select(AuthorRow.id).where(AuthorRow.key_hash == key)).scalar()
-            assert cached is not None
-            self._author_ids[key] = cached
-        return cached
-
-    def _tag_id(self, kind: str, raw: str, canonical: str) -> int:
-        key = sha256_text(f"{raw}\x00{canonical}")
-        cached = self._tag_ids.get((kind, key))
-        if cached is None:
-            conn = self.session.connection()
-            insert_ignore(conn, table_of(Tag),
-                          [{"type": kind, "raw": raw, "canonical": canonical, "key_hash": key}])
-            cached = conn.execute(
-                select(Tag.id).where(Tag.type == kind, Tag.key_hash == key)
-            ).scalar()
-            assert cached is not None
-            self._tag_ids[(kind, key)] = cached
-        return cached
-
     def add_sighting(self, story_id: int, sighting: Sighting, known_new: bool = False) -> None:
         """Record where the story was found; ``known_new`` skips the lookup for new stories."""
-        conn = self.session.connection()
-        locator_hash = sha256_text(sighting.locator)
-        existing = None if known_new else conn.execute(_SIGHTING, {
-            "story": story_id, "source": sighting.source_id, "locator": locator_hash}).first()
-        if existing is None:
-            conn.execute(_insert(StorySource), dict(
-                story_id=story_id, source_id=sighting.source_id, locator=sighting.locator,
-                locator_hash=locator_hash, url=sighting.url, path=sighting.path,
-                parser=sighting.parser, sha256=sighting.sha256,
-                fetched_at=sighting.fetched_at or now(),
-            ))
-        elif existing.sha256 != sighting.sha256 or existing.removed_at is not None:
-            conn.execute(update(table_of(StorySource)).where(
-                StorySource.id == existing.id
-            ).values(sha256=sighting.sha256, fetched_at=sighting.fetched_at or now(),
-                     parser=sighting.parser, removed_at=None))
+        add_sighting(self.session.connection(), story_id, sighting, known_new)
 
     def tombstone_unseen(self, source_id: int, seen_story_ids: set[int],
                          keep_locators: set[str]) -> int:
@@ -399,6 +416,7 @@ class Store:
         Items that failed this run are kept (``keep_locators``): a page that errored is not
         a page that vanished.
         """
+        self.flush()
         stamp = now()
         keep = {sha256_text(loc) for loc in keep_locators}
         vanished: set[int] = set()
@@ -432,6 +450,7 @@ class Store:
         ``fandom`` matches a canonical fandom tag of the current revision, ``rating`` the
         canonical rating, ``since`` stories changed at or after that time.
         """
+        self.flush()
         last_id = 0
         while True:
             query = select(StoryRow).where(StoryRow.id > last_id).order_by(StoryRow.id).limit(500)
@@ -462,34 +481,22 @@ class Store:
             self.session.expunge_all()
 
     def revisions(self, story: StoryRow) -> Sequence[Revision]:
+        self.flush()
         return self.session.scalars(
             select(Revision).where(Revision.story_id == story.id).order_by(Revision.number)
         ).all()
 
     def sightings(self, story_id: int) -> Sequence[StorySource]:
+        self.flush()
         return self.session.scalars(
             select(StorySource).where(StorySource.story_id == story_id).order_by(StorySource.id)
         ).all()
 
     def count(self, model: Any) -> int:
+        self.flush()
         return int(self.session.scalar(select(func.count()).select_from(model)) or 0)
 
 
-_INSERTS: dict[str, Any] = {}
-
-
-def _insert(model: Any) -> Any:
-    """A plain INSERT for ``model``, built once (building statements is costly per row)."""
-    stmt = _INSERTS.get(model.__tablename__)
-    if stmt is None:
-        stmt = _INSERTS[model.__tablename__] = insert(table_of(model))
-    return stmt
-
-
-_UPDATE_STORY = update(table_of(StoryRow)).where(StoryRow.id == bindparam("story")).values(
-    current_revision=bindparam("current_revision"), title=bindparam("title"),
-    rating=bindparam("rating"), updated_at=bindparam("updated_at"),
-    removed_at=bindparam("removed_at"))
 _LOOKUP_COLUMNS = (StoryRow.id, StoryRow.uid, StoryRow.identity_hash, StoryRow.current_revision,
                    StoryRow.removed_at)
 _LOOKUP = union_all(
@@ -502,20 +509,11 @@ _DOCUMENT = select(DocumentRow.id).where(
     DocumentRow.sha256 == bindparam("sha"))
 _PREVIOUS = select(Revision.content_hash, Revision.meta).where(
     Revision.story_id == bindparam("story"), Revision.number == bindparam("number"))
-_SIGHTING = select(StorySource.id, StorySource.sha256, StorySource.removed_at).where(
-    StorySource.story_id == bindparam("story"),
-    StorySource.source_id == bindparam("source"),
-    StorySource.locator_hash == bindparam("locator"),
-)
+_TWIN = select(StoryFingerprint.story_id).where(
+    StoryFingerprint.text_hash == bindparam("text_hash")).order_by(
+    StoryFingerprint.story_id).limit(1)
 
 
-def tag_triples(story: Story) -> list[tuple[str, str, str]]:
-    """(type, raw, canonical) for every tag of a story; raw falls back to the canonical form."""
-    if story.tag_map:
-        return list(story.tag_map)
-    triples: list[tuple[str, str, str]] = []
-    for kind, values in (("fandom", story.fandoms), ("relationship", story.relationships),
-                         ("character", story.characters), ("warning", story.warnings),
-                         ("category", story.categories), ("freeform", story.tags)):
-        triples += [(kind, v, v) for v in values]
-    return triples
+def _written(item: PendingRevision) -> int:
+    assert item.story_id is not None, "an item's story id is set once it is written"
+    return item.story_id

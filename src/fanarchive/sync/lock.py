@@ -17,6 +17,7 @@ from types import TracebackType
 from sqlalchemy import ColumnElement, Engine, or_, select, update
 
 from fanarchive.errors import FanarchiveError
+from fanarchive.store.database import read_only
 from fanarchive.store.dialect import insert_ignore
 from fanarchive.store.models import table_of
 from fanarchive.store.sync_models import SourceLockRow
@@ -107,7 +108,7 @@ class SourceLock:
         ("database is locked": a reader cannot wait for a writer), so a second `fanarchive
         sync` must not even try while the holder is alive.
         """
-        with self.engine.connect() as conn:
+        with read_only(self.engine).connect() as conn:  # a deferred BEGIN: never waits
             row = conn.execute(select(SourceLockRow.holder, SourceLockRow.heartbeat_at)
                                .where(SourceLockRow.source_id == self.source_id)).first()
         if row is None or row.holder is None or _holder_dead(row.holder):

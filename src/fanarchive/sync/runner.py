@@ -29,16 +29,25 @@ def sync_source(store: Store, config: Config, name: str,
     """Sync ``name`` now. ``deep`` re-reads every story's text (catches silent edits);
     ``today`` picks the night of the deep re-check rotation (default: today, UTC)."""
     source = require_source(store, name)
+    # End the session's transaction before the lock row is written on another connection: on
+    # SQLite a transaction holds the write lock from its BEGIN (IMMEDIATE), so the lock's
+    # connection would wait for this one, in this same thread.
+    store.commit()
     with SourceLock(store.engine, source.id, source.name):
-        store.commit()  # end the read snapshot taken before the lock row was written
-        _install_kill_hook(store)
-        changes = None
-        if source.kind == "web":
-            check = DeepCheck.from_settings(config, source.settings, today=today, force=deep)
-            changes = ChangePolicy(store, source.id, check)
-        importer = Importer(store, config, parser=source.parser, fandom=source.fandom,
-                            progress=progress, stop=stop, changes=changes)
-        return importer.run([source.location], source=source, full_scan=True, kind="sync")
+        try:
+            _install_kill_hook(store)
+            changes = None
+            if source.kind == "web":
+                check = DeepCheck.from_settings(config, source.settings, today=today,
+                                                force=deep)
+                changes = ChangePolicy(store, source.id, check)
+            importer = Importer(store, config, parser=source.parser, fandom=source.fandom,
+                                progress=progress, stop=stop, changes=changes)
+            return importer.run([source.location], source=source, full_scan=True,
+                                kind="sync")
+        except BaseException:
+            store.rollback()  # likewise before the lock row is released
+            raise
 
 
 def _install_kill_hook(store: Store) -> None:

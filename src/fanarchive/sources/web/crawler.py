@@ -50,6 +50,7 @@ from fanarchive.sources.web.urls import (
     netloc_of,
     trap_reason,
     url_pattern,
+    without_params,
 )
 from fanarchive.store.crawl_models import (
     DONE,
@@ -72,6 +73,10 @@ writes together."""
 
 RETRY = "retry"  # pseudo-state of a refusal: try the URL again later
 OK_OUTCOMES = ("ok", "not-modified")
+# Access pages (a gate passed or recorded, a login form): revalidated like content, and a 304
+# keeps what the page was (see _Run._access_not_modified).
+ACCESS_OUTCOMES = ("gate-passed", "gated", "login")
+NO_CONSENT_LINK = "gate page without a consent link"
 TRANSIENT_PAGES = frozenset({"error", "maintenance"})  # error pages served with 200
 MAX_ROBOTS_REDIRECTS = 5  # RFC 9309
 PROCESSED_STATES = (DONE, FETCHING, FAILED, GATED)
@@ -169,9 +174,11 @@ class _Run:
                 wait = self._idle_wait()
                 if wait is None:
                     break
+                self._release()
                 await asyncio.sleep(wait)
                 continue
             wake = None if full else self._wake_after(skip)
+            self._release()
             done, _ = await asyncio.wait(self.tasks, timeout=wake,
                                          return_when=asyncio.FIRST_COMPLETED)
             for task in done:
@@ -189,6 +196,15 @@ class _Run:
             self.report.stopped = stop
         else:
             self.report.stopped = "hosts-given-up"
+
+    def _release(self) -> None:
+        """End the session's transaction before waiting on the network or a timer.
+
+        The loop's reads (what is due next) open one, and on SQLite it holds the write lock
+        (transactions begin IMMEDIATE): held across a slow response it would stall every other
+        writer of the database (a second sync, an import) for as long. Everything the loop
+        wrote is committed already (with the store's queue); this only ends the reads."""
+        self.session.commit()
 
     async def _shutdown(self) -> None:
         for task in self.tasks:
@@ -266,7 +282,7 @@ class _Run:
     async def _visit(self, entry: Entry) -> _Visit:
         visit = _Visit(entry, final_url=entry.url)
         url = entry.url
-        headers = _conditional_headers(entry)
+        headers = _conditional_headers(entry, self.settings.adult)
         seen = {url}
         try:
             for _ in range(self.settings.max_redirects + 1):
@@ -286,13 +302,15 @@ class _Run:
                 if visit.refusal is not None or target is None:
                     return visit
                 known = self.frontier.lookup(target)
+                self._release()  # the next request may take a while: hold no transaction
                 if known is not None and known.state in PROCESSED_STATES:
                     # Fetched (or being fetched) in this crawl already: never twice.
                     visit.known_target = target
                     return visit
                 seen.add(target)
                 url = target
-                headers = _conditional_headers(known) if known is not None else {}
+                headers = (_conditional_headers(known, self.settings.adult)
+                           if known is not None else {})
         except HostGivenUp:
             visit.given_up = True
             return visit
@@ -406,8 +424,11 @@ class _Run:
         subject = self._subject(visit)
         if status == 304:
             self.report.not_modified += 1
-            self._finish(subject, DONE, "not-modified", None, 304, attempts=0,
-                         fetched_at=utcnow(), next_attempt_at=None)
+            if subject.outcome in ACCESS_OUTCOMES:
+                self._access_not_modified(subject)
+            else:
+                self._finish(subject, DONE, "not-modified", None, 304, attempts=0,
+                             fetched_at=utcnow(), next_attempt_at=None)
         elif 200 <= status < 300:
             self._page(entry, subject, result, visit.final_url)
         else:
@@ -418,6 +439,25 @@ class _Run:
         if subject.id != entry.id:
             self._finish(entry, DONE, "redirected", f"redirects to {visit.final_url}",
                          visit.hops[0].status if visit.hops else None, attempts=0)
+
+    def _access_not_modified(self, subject: Entry) -> None:
+        """A gate or login page answered 304: it is still the page it was, recorded as such.
+
+        A gate passed before stays passed (its consent URL is in the frontier, queued again
+        with the rest); without consent now it is recorded as gated. A 304 on a gate that was
+        recorded without consent is only asked for when there still is none (see
+        ``_conditional_headers``).
+        """
+        seen = {"fetched_at": utcnow(), "attempts": 0, "next_attempt_at": None}
+        if subject.outcome == "login":
+            self._finish(subject, GATED, "login", subject.reason or "login required", 304,
+                         **seen)
+        elif subject.outcome == "gate-passed" and self.settings.adult:
+            self._finish(subject, DONE, "gate-passed", None, 304, **seen)
+        else:
+            self._finish(subject, GATED, "gated", subject.reason if subject.outcome == "gated"
+                         else "age or content warning; set adult = true (--adult) to consent",
+                         304, **seen)
 
     def _subject(self, visit: _Visit) -> Entry:
         """The frontier row a response belongs to: the redirect target's own row, if any."""
@@ -470,6 +510,8 @@ class _Run:
         self._save(result, url, page_kind=kind, parser=verdict.parser,
                    fetched_at=doc.fetched_at)
         seen = {"fetched_at": doc.fetched_at, "content_sha256": doc.sha256}
+        validators = {"etag": result.headers.get("etag"),
+                      "last_modified": (result.headers.get("last-modified") or "")[:100] or None}
         status = result.status
         if kind in TRANSIENT_PAGES:
             slot = self.polite.slot(netloc_of(url))
@@ -484,31 +526,31 @@ class _Run:
                          verdict.reason or "bot challenge page (e.g. Cloudflare)", status, **seen)
         elif kind == "login":
             self._finish(subject, GATED, "login", verdict.reason or "login required", status,
-                         attempts=0, **seen)
+                         attempts=0, next_attempt_at=None, **validators, **seen)
         elif kind == "gate":
-            self._gate(subject, verdict, url, status, seen)
+            self._gate(subject, verdict, url, status, {**seen, **validators})
         else:
             self.report.links_queued += self._enqueue(subject, url, verdict.links)
             self._finish(subject, DONE, "ok", None, status, attempts=0, next_attempt_at=None,
-                         etag=result.headers.get("etag"),
-                         last_modified=(result.headers.get("last-modified") or "")[:100] or None,
-                         **seen)
+                         **validators, **seen)
 
     def _gate(self, subject: Entry, verdict: PageResult, url: str, status: int | None,
               seen: dict[str, Any]) -> None:
         if not self.settings.adult:
             self._finish(subject, GATED, "gated", verdict.reason or
                          "age or content warning; set adult = true (--adult) to consent",
-                         status, attempts=0, **seen)
+                         status, attempts=0, next_attempt_at=None, **seen)
             return
         links = [verdict.consent_url] if verdict.consent_url else list(verdict.links)
         if not links:
-            self._finish(subject, GATED, "gated", "gate page without a consent link", status,
-                         attempts=0, **seen)
+            self._finish(subject, GATED, "gated", NO_CONSENT_LINK, status,
+                         attempts=0, next_attempt_at=None, **seen)
             return
         # Consenting is the same page behind the gate: it costs no depth.
-        self.report.links_queued += self._enqueue(subject, url, links, same_depth=True)
-        self._finish(subject, DONE, "gate-passed", None, status, attempts=0, **seen)
+        self.report.links_queued += self._enqueue(subject, url, links, same_depth=True,
+                                                  consent=True)
+        self._finish(subject, DONE, "gate-passed", None, status, attempts=0,
+                     next_attempt_at=None, **seen)
 
     def _ask(self, doc: Document) -> PageResult:
         handle = self.crawler.handle
@@ -528,18 +570,25 @@ class _Run:
     # -- queueing and bookkeeping ------------------------------------------------------------
 
     def _enqueue(self, parent: Entry, base: str, links: Sequence[str],
-                 same_depth: bool = False) -> int:
+                 same_depth: bool = False, consent: bool = False) -> int:
         """Queue a page's links; returns how many new URLs were queued.
 
         Links along the page's own URL pattern (next page, next month) cost no depth. Their
         ``chain`` counts consecutive such pages that brought nothing new: a listing that keeps
         finding stories never trips ``max_chain``, an endless calendar soon does.
+
+        Without ``adult``, a link's consent parameters (``consent_params``: a listing's link
+        straight past a story's gate) are dropped, so the gate is met and recorded. ``consent``
+        marks a gate's own consent link, queued only when the archivist consents.
         """
         parent_pattern = url_pattern(base)
+        strip = () if consent or self.settings.adult else self.settings.consent_params
         others: list[str] = []
         paginated: list[str] = []
         for href in links:
             url = absolute_link(base, href)
+            if url is not None and strip:
+                url = without_params(url, strip)
             if url is not None and url != parent.url:
                 (paginated if url_pattern(url) == parent_pattern else others).append(url)
         depth = parent.depth if same_depth else parent.depth + 1
@@ -608,9 +657,15 @@ class _Run:
                 self._save(result, result.url, page_kind="robots")
 
 
-def _conditional_headers(entry: Entry) -> dict[str, str]:
-    """Validators from the last good fetch, so an unchanged page costs one 304."""
-    if not entry.content_sha256 or entry.outcome not in OK_OUTCOMES:
+def _conditional_headers(entry: Entry, adult: bool = False) -> dict[str, str]:
+    """Validators from the last good fetch, so an unchanged page costs one 304.
+
+    Gate and login pages are revalidated too, except a gate recorded without consent when the
+    archivist consents now: its consent link was never queued, so it must be read again.
+    """
+    if not entry.content_sha256 or entry.outcome not in (*OK_OUTCOMES, *ACCESS_OUTCOMES):
+        return {}
+    if entry.outcome == "gated" and adult and entry.reason != NO_CONSENT_LINK:
         return {}
     headers = {}
     if entry.etag:

@@ -62,6 +62,7 @@ class Entry:
     last_modified: str | None = None
     content_sha256: str | None = None
     outcome: str | None = None
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ class NewUrl:
 _ENTRY_COLUMNS = (
     _TABLE.c.id, _TABLE.c.url, _TABLE.c.host, _TABLE.c.depth, _TABLE.c.chain,
     _TABLE.c.attempts, _TABLE.c.state, _TABLE.c.etag, _TABLE.c.last_modified,
-    _TABLE.c.content_sha256, _TABLE.c.outcome,
+    _TABLE.c.content_sha256, _TABLE.c.outcome, _TABLE.c.reason,
 )
 
 

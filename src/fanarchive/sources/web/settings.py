@@ -60,6 +60,10 @@ class CrawlSettings:
     user_agent: str = DEFAULT_USER_AGENT
     contact: str = ""
     adult: bool = False  # the archivist consents to age/content gates
+    # Query parameters that carry a reader's consent to a gate (eFiction's listings link rated
+    # stories with them). Without ``adult`` they are taken off every link before it is queued,
+    # so the story's gate is met and recorded instead of passed.
+    consent_params: tuple[str, ...] = ("ageconsent", "warning")
 
     def __post_init__(self) -> None:
         problems = []

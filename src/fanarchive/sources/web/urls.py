@@ -135,6 +135,19 @@ def absolute_link(base: str, href: str) -> str | None:
         return None
 
 
+def without_params(url: str, names: frozenset[str] | tuple[str, ...]) -> str:
+    """Canonical ``url`` without the query parameters ``names`` (compared in lower case)."""
+    parts = urlsplit(url)
+    if not parts.query or not names:
+        return url
+    wanted = {name.lower() for name in names}
+    kept = [piece for piece in parts.query.split("&")
+            if piece.partition("=")[0].lower() not in wanted]
+    if len(kept) == len(parts.query.split("&")):
+        return url
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "&".join(kept), ""))
+
+
 def netloc_of(url: str) -> str:
     """Host plus non-default port of a canonical URL: the key politeness is counted by."""
     return urlsplit(url).netloc.rpartition("@")[2]
