@@ -104,11 +104,14 @@ def _open(location: str, config: Config, kind: str) -> Iterator[Document | ItemE
 
 
 _DUMP_SUFFIXES = (".sql", ".sql.gz", ".sql.bz2", ".sql.xz")
+_STORY_SUFFIXES = (".txt", ".text", ".htm", ".html", ".xhtml", ".shtml", ".php", ".asp", ".rtf")
 
 
 def _member_kind(path: str) -> str:
     """DUMP, WARC or FILES for a file found in a folder, judged as if it had been named alone
     (a FIFO or device is never opened here: the file reader reports it)."""
+    if path.lower().endswith(_STORY_SUFFIXES):
+        return FILES  # the common case, decided without opening the file
     try:
         if not stat.S_ISREG(os.stat(path).st_mode):
             return FILES
