@@ -24,15 +24,21 @@ _BLOCKS = {"p", "div", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "li", "
 _SCENE_BREAK = "* * *"
 _HREF = re.compile(r"""href\s*=\s*["']?([^"'\s<>]+)""", re.I)
 _URL_ONLY = re.compile(r"^\s*(?:https?://|www\.)\S+\s*$", re.I)
-# Whitespace runs that need replacing: a lone space is left alone, since rewriting every
-# space of a text with itself was most of this module's time.
-_WHITESPACE = re.compile(r"[\t\n][ \t\n]*| [ \t\n]+")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
-_SPACES = re.compile(r"\t[ \t]*| [ \t]+")
 
 
 def looks_like_html(text: str) -> bool:
     return _HTML_MODE.search(text) is not None
+
+
+def _squeeze(text: str) -> str:
+    """Runs of spaces and tabs as one space. Plain replacements, since a regex that is tried at
+    every space of a chapter was most of this module's time."""
+    if "\t" in text:
+        text = text.replace("\t", " ")
+    while "  " in text:
+        text = text.replace("  ", " ")
+    return text
 
 
 def html_to_text(source: str | None) -> str:
@@ -49,7 +55,7 @@ def html_to_text(source: str | None) -> str:
     as_html = markup and looks_like_html(source)
     if as_html:
         # Source newlines are only whitespace in HTML.
-        source = _WHITESPACE.sub(" ", source)
+        source = _squeeze(source.replace("\n", " "))
 
     def tag(m: re.Match[str]) -> str:
         name = m.group(2).lower()
@@ -65,8 +71,7 @@ def html_to_text(source: str | None) -> str:
 
     text = html.unescape(_TAG.sub(tag, source) if markup else source).replace("\xa0", " ")
     # Runs of spaces never cross a line end, so one pass over the whole text does every line.
-    if "  " in text or "\t" in text:
-        text = _SPACES.sub(" ", text)
+    text = _squeeze(text)
     paragraphs = []
     for block in _BLANK_LINE.split(text):
         lines = [line.strip() for line in block.split("\n")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Engine, bindparam, func, insert, select, union_all, update
 from sqlalchemy.orm import Session
@@ -43,6 +43,7 @@ from fanarchive.store.models import (
     Text_,
     table_of,
 )
+from fanarchive.store.quick import QuickQuery
 from fanarchive.store.records import story_from_meta, without_counters
 from fanarchive.story import Story
 
@@ -197,8 +198,7 @@ class Store:
 
     def _lookup(self, identity: str) -> Any:
         """(id, uid, identity_hash, current_revision, removed_at) by own key or alias."""
-        return self.session.connection().execute(
-            _LOOKUP, {"key": sha256_text(identity)}).first()
+        return _LOOKUP.first(self.session.connection(), {"key": sha256_text(identity)})
 
     def load_story(self, story: StoryRow, number: int | None = None) -> Story:
         revision = self.session.scalar(
@@ -378,7 +378,7 @@ class Store:
     def _exact_twin(self, print_: Fingerprint, identity: str) -> Any:
         """A stored story with the same words; this identity becomes its alias."""
         conn = self.session.connection()
-        story_id = conn.execute(_TWIN, {"text_hash": print_.text_hash}).scalar()
+        story_id = _TWIN.first(conn, {"text_hash": print_.text_hash})
         if story_id is None:
             return None
         insert_ignore(conn, table_of(StoryAlias), [{
@@ -497,21 +497,29 @@ class Store:
         return int(self.session.scalar(select(func.count()).select_from(model)) or 0)
 
 
+class _Found(NamedTuple):
+    id: int
+    uid: str
+    identity_hash: str
+    current_revision: int
+    removed_at: Any  # as the driver gives it: only ever compared with None
+
+
 _LOOKUP_COLUMNS = (StoryRow.id, StoryRow.uid, StoryRow.identity_hash, StoryRow.current_revision,
                    StoryRow.removed_at)
-_LOOKUP = union_all(
+_LOOKUP = QuickQuery(union_all(
     select(*_LOOKUP_COLUMNS).where(StoryRow.identity_hash == bindparam("key")),
     select(*_LOOKUP_COLUMNS).join(StoryAlias, StoryAlias.story_id == StoryRow.id)
     .where(StoryAlias.identity_hash == bindparam("key")),
-)
+), make=_Found)
 _DOCUMENT = select(DocumentRow.id).where(
     DocumentRow.source_id == bindparam("source"), DocumentRow.locator_hash == bindparam("locator"),
     DocumentRow.sha256 == bindparam("sha"))
 _PREVIOUS = select(Revision.content_hash, Revision.meta).where(
     Revision.story_id == bindparam("story"), Revision.number == bindparam("number"))
-_TWIN = select(StoryFingerprint.story_id).where(
+_TWIN = QuickQuery(select(StoryFingerprint.story_id).where(
     StoryFingerprint.text_hash == bindparam("text_hash")).order_by(
-    StoryFingerprint.story_id).limit(1)
+    StoryFingerprint.story_id).limit(1), make=lambda story_id: story_id)
 
 
 def _written(item: PendingRevision) -> int:
