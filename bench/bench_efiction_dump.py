@@ -152,13 +152,7 @@ def main() -> None:
         return
 
     with tempfile.TemporaryDirectory(prefix="bench-efiction-") as tmp:
-        folder = Path(tmp)
-        start = time.perf_counter()
-        dump = write_dump(folder, args.stories, args.chapter_bytes, args.files)
-        size = dump.stat().st_size
-        print(f"generated {dump.name}: {size / 1e6:.1f} MB, {args.stories} stories, "
-              f"{args.stories * 5} chapters in {time.perf_counter() - start:.1f} s")
-
+        dump, size = _generate(Path(tmp), args)
         parse = None
         if args.parse:
             from fanarchive_parsers.efiction_db import EfictionDumpRecordParser
@@ -191,6 +185,15 @@ def main() -> None:
         raise SystemExit("unexpected result")
 
 
+def _generate(folder: Path, args: argparse.Namespace) -> tuple[Path, int]:
+    start = time.perf_counter()
+    dump = write_dump(folder, args.stories, args.chapter_bytes, args.files)
+    size = dump.stat().st_size
+    print(f"generated {dump.name}: {size / 1e6:.1f} MB, {args.stories} stories, "
+          f"{args.stories * 5} chapters in {time.perf_counter() - start:.1f} s")
+    return dump, size
+
+
 def import_dump(args: argparse.Namespace) -> None:
     from fanarchive.config import load_config
     from fanarchive.importing import Importer
@@ -198,11 +201,7 @@ def import_dump(args: argparse.Namespace) -> None:
 
     with tempfile.TemporaryDirectory(prefix="bench-efiction-") as tmp:
         folder = Path(tmp)
-        start = time.perf_counter()
-        dump = write_dump(folder, args.stories, args.chapter_bytes, args.files)
-        size = dump.stat().st_size
-        print(f"generated {dump.name}: {size / 1e6:.1f} MB, {args.stories} stories, "
-              f"{args.stories * 5} chapters in {time.perf_counter() - start:.1f} s")
+        dump, _ = _generate(folder, args)
         store = Store.open(f"sqlite:///{folder / 'bench.sqlite3'}")
         start = time.perf_counter()
         cpu_start = time.process_time()

@@ -21,7 +21,9 @@ request per story, its metadata included), and leave out the listings that repea
 listing (see ``links.listing_links``). A reading view or story index links the printer view
 where the site offers one (its print icon is on the page) and the single chapters otherwise;
 the printer view links nowhere. A printer URL answered with a reading view (a site without the
-printer view) is taken as the chapter it shows, and its chapters are followed.
+printer view) is taken as the chapter it shows, and its chapters are followed. A printer URL
+answered with an error (404, 403...) has stand-ins (``EfictionParser.stand_ins``, asked by the
+crawler): the story's reading view, then the other chapter pages that view names.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ from .links import (
     listing_links,
     printable_all,
     query_of,
+    reading_view,
     script_of,
     sid_of,
     with_consent,
@@ -153,6 +156,25 @@ class EfictionParser:
     def parse(self, document: Document) -> ParseResult:
         page = parse_page(document)
         return _EfictionPage(document, page).result()
+
+    def stand_ins(self, url: str, document: Document | None = None) -> list[str]:
+        """Where a story can still be read when the site refuses ``url`` (the crawler asks).
+
+        Without ``document``: ``url`` answered an error; a printer view's stand-in is its
+        reading view (:func:`links.reading_view`). With ``document``, a page fetched in place
+        of the printer view of every chapter: the story's other chapter pages it names (its
+        chapter menu, next/previous links, a story index's chapter list), consent kept;
+        chapter 1 is the reading view itself.
+        """
+        if document is None:
+            view = reading_view(url)
+            return [view] if view else []
+        sid = sid_of(url)
+        query = query_of(url)
+        if sid is None or query.get("action") != "printable" \
+                or query.get("chapter", "all") != "all" or not document.looks_like_html:
+            return []
+        return _EfictionPage(document, parse_page(document)).chapter_links(sid)
 
 
 class _EfictionPage:
@@ -384,6 +406,23 @@ class _EfictionPage:
         first = [with_consent(url, self.document.url) for url in first]
         others = discovery_links(self.page, exclude_sid=self.sid)
         return list(dict.fromkeys([*first, *others]))
+
+    def chapter_links(self, sid: str) -> list[str]:
+        """The chapter pages of story ``sid`` this page names, but chapter 1 and its own."""
+        if self.sid != sid:
+            return []
+        own = query_of(self.document.url or "").get("chapter") or "1"
+        found: dict[str, None] = {}
+        for url, _a in hrefs(self.page):
+            query = query_of(url)
+            number = query.get("chapter", "")
+            if sid_of(url) == sid and crawlable(url) and "action" not in query \
+                    and number.isdigit() and number not in ("1", own):
+                found.setdefault(clean_url(url), None)
+        for url in self._menu_chapters():
+            if query_of(url).get("chapter") not in ("1", own):
+                found.setdefault(url, None)
+        return [with_consent(url, self.document.url) for url in found]
 
     def _menu_chapters(self) -> list[str]:
         """Chapter URLs from the reading view's chapter menu (a script, not links)."""

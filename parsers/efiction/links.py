@@ -116,6 +116,23 @@ def printer_view(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
 
 
+def reading_view(url: str) -> str | None:
+    """The reading view showing what the printer view ``url`` prints, consent parameters kept:
+    the story's first page for every chapter, the chapter's page for one; None for any URL
+    that is not a printer view. (Where a printer view is refused, the story is read there.)"""
+    query = query_of(url)
+    if sid_of(url) is None or query.get("action") != "printable":
+        return None
+    parts = urlsplit(url)
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    sid = [(k, v) for k, v in pairs if k.lower() == "sid"][:1]
+    consent = [(k, v) for k, v in pairs if k.lower() in CONSENT_PARAMS]
+    chapter = query.get("chapter", "")
+    number = [("chapter", chapter)] if chapter.isdigit() and chapter != "1" else []
+    return urlunsplit((parts.scheme, parts.netloc, parts.path,
+                       urlencode([*sid, *consent, *number]), ""))
+
+
 def is_title_listing(url: str) -> bool:
     """eFiction's listing of every story by title (``browse.php?type=titles``, any page)."""
     script = script_of(url)

@@ -86,7 +86,7 @@ class Importer:
             get_parser(parser)  # fail before the run starts when the name is wrong
         self.context = NormalizeContext(config=config, default_fandom=fandom)
         self.progress: Progress = progress or NoProgress()
-        self.batch_size = int(config.get("fanarchive.import.batch_size", 500))
+        self.batch_size = int(config.get("fanarchive.import.batch_size", 1000))
         self._rules = load_rules(store)
         self._parts: dict[str, list[_Part]] = {}
         self._stubs: dict[str, ParsedStory] = {}
@@ -158,18 +158,29 @@ class Importer:
     # -- the web ------------------------------------------------------------------------------
 
     def _crawl(self, url: str, source: Source, run: Run, report: ImportReport) -> None:
-        """Crawl ``url``: the crawler fetches and keeps raw pages, we parse them as they come."""
+        """Crawl ``url``: the crawler fetches and keeps raw pages, we parse them as they come.
+
+        A sync brings its change detection (``self.changes``). A plain import run again on a
+        source whose crawl has finished gets its own (``ChangePolicy.for_rerun``): what the
+        index pages show unchanged is not fetched again, and counts as unchanged.
+        """
         from fanarchive.sources.web import Crawler, CrawlSettings, PageResult
+        from fanarchive.sync.changes import ChangePolicy
 
         crawl_fields = {f.name for f in dataclasses.fields(CrawlSettings)}
         stored = {k: v for k, v in source.settings.items() if k in crawl_fields}
         settings = CrawlSettings.from_config(self.config, source.settings.get("crawl"), stored,
                                              self.crawl_overrides)
+        policy = self.changes if self.changes is not None and self.changes.full_scan else None
+        rerun = None
+        if policy is None:
+            policy = rerun = ChangePolicy.for_rerun(self.store, self.config, source.id,
+                                                    source.settings)
 
         def on_page(doc: Document) -> PageResult:
             result = self._document(doc, source, run, report, save=False, web=True)
-            if self.changes is not None:
-                self.changes.observe(doc, result)
+            if policy is not None:
+                policy.observe(doc, result)
             self.progress.advance(doc.locator)
             if self._pending >= self.batch_size:
                 # No commit here: the crawler commits each page with its frontier row, so a
@@ -183,20 +194,30 @@ class Importer:
             return PageResult(links=list(result.links), page_kind=result.page_kind,
                               consent_url=consent, parser=result.parser)
 
-        if self.changes is not None:
-            self.changes.begin()  # parks unchanged stories' pages; maps them for the replay
-        self._replay_unfinished_crawl(source, run, report)
-        crawl = Crawler(self.store, source, settings, handle=on_page, run_id=run.id)
+        if policy is not None:
+            policy.begin()  # parks unchanged stories' pages; maps them for the replay
+        self._replay_unfinished_crawl(source, run, report, policy)
+        crawl = Crawler(self.store, source, settings, handle=on_page, run_id=run.id,
+                        stand_ins=self._stand_ins_of_parsers())
         try:
-            if self.changes is None:
+            if policy is None:
                 outcome = crawl.run([url])
             else:
-                outcome = self.changes.crawl(crawl, url, on_page, run)
-                self._may_tombstone = self.changes.may_tombstone
+                outcome = policy.crawl(crawl, url, on_page, run)
+                if rerun is None:
+                    self._may_tombstone = policy.may_tombstone
         except KeyboardInterrupt:
             if not self.stop.is_set():
                 raise
             return
+        finally:
+            if rerun is not None:
+                # run() counts the stories the index pages vouched for as unchanged; a plain
+                # import tombstones nothing, so that is all it reads of the policy.
+                if self.changes is None:
+                    self.changes = rerun
+                elif self.changes is not rerun:
+                    self.changes.vouched |= rerun.vouched
         report.crawl = outcome
         run.requests = outcome.requests
         run.bytes_in = outcome.bytes_in
@@ -208,7 +229,8 @@ class Importer:
                 self.store.record_error(run, problem.url, "fetch", problem.outcome,
                                         problem.reason or problem.outcome)
 
-    def _replay_unfinished_crawl(self, source: Source, run: Run, report: ImportReport) -> None:
+    def _replay_unfinished_crawl(self, source: Source, run: Run, report: ImportReport,
+                                 policy: ChangePolicy | None = None) -> None:
         """Parse again the pages an interrupted crawl of ``source`` has already fetched.
 
         The crawler marks a page done once its bytes are stored, but a web story is saved only
@@ -250,8 +272,31 @@ class Importer:
                            declared_charset=charset, http_status=status, http_headers=headers,
                            fetched_at=fetched_at)
             result = self._document(doc, source, run, report, save=False, web=True)
-            if self.changes is not None:
-                self.changes.observe(doc, result)
+            if policy is not None:
+                policy.observe(doc, result)
+
+    def _stand_ins_of_parsers(self) -> Any:
+        """The crawler's ``stand_ins`` callback: asks the parsers that offer ``stand_ins`` (the
+        eFiction parser: a printer view that answers 404 is read through the reading view)."""
+        from fanarchive.plugins import installed_parsers
+
+        parsers = [get_parser(self.forced_parser)] if self.forced_parser else [
+            info.parser for info in installed_parsers()]
+        offering = [p for p in parsers if callable(getattr(p, "stand_ins", None))]
+        if not offering:
+            return None
+
+        def stand_ins(url: str, page: Document | None) -> list[str]:
+            for parser in offering:
+                try:
+                    found = list(getattr(parser, "stand_ins")(url, page))  # noqa: B009
+                except Exception:  # plugins are third-party code: no stand-ins, no crash
+                    continue
+                if found:
+                    return found
+            return []
+
+        return stand_ins
 
     # -- one document -------------------------------------------------------------------------
 

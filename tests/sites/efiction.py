@@ -48,6 +48,11 @@ class EFictionOptions:
     # False: no printer view; viewstory.php ignores action=printable and shows the reading view
     # (a site that switched printing off), and story pages show no print icon.
     printer_view: bool = True
+    # Stories whose printer view (any viewstory.php?action=printable) answers
+    # ``broken_printer_status`` before any gate, as a rewrite rule or a broken print template
+    # does; their reading view and chapter pages work, and the print icons stay on the pages.
+    broken_printer: tuple[int, ...] = ()
+    broken_printer_status: int = 404
 
 
 @dataclass
@@ -241,6 +246,10 @@ class EFictionSite:
         sid = request.int_arg("sid")
         if sid is None or not self.model.visible(sid):
             return Response.not_found()
+        if request.arg("action") == "printable" and sid in self.options.broken_printer:
+            status = self.options.broken_printer_status
+            return Response.html(f"<html><head><title>{status}</title></head><body><h1>Error "
+                                 f"{status}</h1></body></html>", status=status, cacheable=False)
         story = self.model.story(sid)
         ctx = self._ctx(request)
         session = self._session(request)

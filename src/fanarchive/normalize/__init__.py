@@ -14,13 +14,12 @@ from typing import Any
 
 from fanarchive.config import Config
 from fanarchive.normalize.authors import parse_authors
-from fanarchive.normalize.damage import joined_words_in
 from fanarchive.normalize.fandoms import FandomMap
 from fanarchive.normalize.fields import parse_date, parse_language, parse_series, parse_status
 from fanarchive.normalize.ratings import map_rating
+from fanarchive.normalize.scan import scan_tokens
 from fanarchive.normalize.text import (
     clean_header,
-    count_words,
     drop_nothing,
     one_line,
     split_list,
@@ -143,8 +142,8 @@ def _chapters(
     chapters: list[Chapter] = []
     joined: list[str] = []
     for i, ch in enumerate(parsed.chapters, start=1):
-        toks = tokens(ch.text)  # one split serves the word count and the damage check
-        for word in joined_words_in(toks, min_zipf, limit) if len(joined) < limit else ():
+        words, found = scan_tokens(tokens(ch.text), min_zipf, limit, len(joined) < limit)
+        for word in found:
             if word not in joined:
                 joined.append(word)
         chapters.append(
@@ -155,7 +154,7 @@ def _chapters(
                 html=ch.html,
                 notes=ch.notes,
                 end_notes=ch.end_notes,
-                word_count=count_words(toks),
+                word_count=words,
             )
         )
     chapters.sort(key=lambda c: c.position)

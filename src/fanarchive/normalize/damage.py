@@ -16,7 +16,7 @@ from wordfreq import iter_wordlist, zipf_frequency
 
 from fanarchive.normalize.text import tokens
 
-__all__ = ["find_joined_words", "joined_words_in"]
+__all__ = ["clean_tokens", "find_joined_words", "joined_words_in"]
 
 # Two-letter words that really are words; wordfreq's common list also holds fragments such as
 # "re", "st", "mr" and "tv" that would make "restart"-like rarities look joined.
@@ -99,6 +99,11 @@ class _Detector:
 @lru_cache(maxsize=8)
 def _detector(min_zipf: float) -> _Detector:
     return _Detector(min_zipf)
+
+
+def clean_tokens(min_zipf: float = 5.0) -> set[str]:
+    """Tokens judged free of damage so far (a cache; see :mod:`fanarchive.normalize.scan`)."""
+    return _detector(min_zipf).clean
 
 
 def joined_words_in(toks: list[str], min_zipf: float = 5.0, limit: int = 8) -> list[str]:

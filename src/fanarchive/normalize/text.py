@@ -6,7 +6,8 @@ import html
 import re
 from itertools import filterfalse
 
-__all__ = ["clean_header", "count_words", "drop_nothing", "one_line", "split_list", "tokens",
+__all__ = ["clean_header", "count_words", "drop_nothing", "one_line", "one_word_tokens",
+           "split_list", "tokens",
            "word_count"]
 
 # Each CJK character counts as a word (as AO3 counts them): those scripts use no spaces.
@@ -40,6 +41,11 @@ def _words_in(token: str) -> int:
         else:
             _WORDS_IN[token] = n
     return n
+
+
+def one_word_tokens() -> set[str]:
+    """The tokens known to be exactly one word (a cache; see :mod:`fanarchive.normalize.scan`)."""
+    return _ONE_WORD
 
 
 def count_words(toks: list[str]) -> int:

@@ -41,6 +41,16 @@ An interrupted crawl (kill -9) resumes from the frontier: the importer replays t
 unfinished crawl already fetched from their stored copies, through :meth:`ChangePolicy.observe`
 as well, so decisions come out as in an uninterrupted run. Pages answered 304 are replayed from
 their stored copy the same way.
+
+A plain ``fanarchive import URL`` run again on a source whose crawl has finished uses the same
+policy with ``full_scan=False`` (see :meth:`ChangePolicy.for_rerun`): story pages are parked and
+fetched only when an index page says the story changed; every index page is walked (a one-off
+import keeps no list of redundant ones); nothing is tombstoned and an unreachable start page is
+an item failure, not a failed run. A first import crawls as before, with no policy.
+
+A printer view that failed and was read through its stand-ins (the reading view and chapter
+pages, frontier outcome ``recovered``) belongs to its story like the pages it led to: it is
+parked and queued again with them.
 """
 
 from __future__ import annotations
@@ -61,7 +71,13 @@ from fanarchive.document import Document
 from fanarchive.errors import FanarchiveError
 from fanarchive.normalize.fields import parse_date, parse_status
 from fanarchive.parsed import ParsedStory, ParseResult
-from fanarchive.sources.web import CrawlReport, absolute_link, canonicalize
+from fanarchive.sources.web import (
+    RECOVERED,
+    CrawlReport,
+    absolute_link,
+    canonicalize,
+    read_through_stand_ins,
+)
 from fanarchive.store.crawl_models import (
     DONE,
     FAILED,
@@ -89,7 +105,8 @@ REDUNDANT = "redundant"  # ... of a parked index page
 PARKED_REASON = "not requested: nothing said the story changed since the last sync"
 REDUNDANT_REASON = "not requested: the stories it lists are all on other index pages"
 BODY_KINDS = ("story", "gate")
-PARKABLE = ("ok", "not-modified", "gate-passed")  # outcomes of a page worth parking
+# Outcomes of a page worth parking (a printer view read through its stand-ins included).
+PARKABLE = ("ok", "not-modified", "gate-passed", RECOVERED)
 DEFAULT_DEEP_RECHECK_DAYS = 30.0
 DEFAULT_INDEX_RECHECK_DAYS = 7.0
 MAX_PASSES = 6  # crawler passes per sync: 304 replays, linked or missing stories need more
@@ -233,6 +250,7 @@ class _Story:
     validated: list[int] = field(default_factory=list)  # rows that carry ETag/Last-Modified
     text_rows_validated: bool = True  # every page the story was saved from has validators
     last_fetched: datetime | None = None
+    gates: set[int] = field(default_factory=set)  # rows that are the story's age gate
 
 
 @dataclass
@@ -265,10 +283,14 @@ class ChangePolicy:
     whether the crawl saw enough to declare the others vanished.
     """
 
-    def __init__(self, store: Store, source_id: int, deep: DeepCheck) -> None:
+    def __init__(self, store: Store, source_id: int, deep: DeepCheck, *,
+                 full_scan: bool = True) -> None:
         self.store = store
         self.source_id = source_id
         self.deep = deep
+        # False for a plain import run again: no tombstones, so no redundant listings parked
+        # and no failed run for an unreachable start page (see the module docstring).
+        self.full_scan = full_scan
         self.stats = ChangeStats()
         self.vouched: set[int] = set()
         self.may_tombstone = True
@@ -283,6 +305,31 @@ class ChangePolicy:
         self._replayed: set[int] = set()
         self._table = table_of(CrawlUrl)
         self._mine = self._table.c.source_id == source_id
+
+    @classmethod
+    def for_rerun(cls, store: Store, config: Config, source_id: int,
+                  settings: Mapping[str, Any] | None = None,
+                  today: date | None = None) -> ChangePolicy | None:
+        """The policy of a plain import of ``source_id`` run again, or None for a first one.
+
+        None until a crawl of the source has finished (a first import, or one resuming a first
+        crawl that was interrupted, crawls everything as before). There is no deep re-check
+        unless the source's own settings ask for one (``deep_recheck_days``/``_share``).
+        """
+        c = table_of(CrawlUrl)
+        mine = c.c.source_id == source_id
+        parked = exists().where(mine, c.c.state == SKIPPED, c.c.outcome.in_((PARKED, REDUNDANT)))
+        waiting = exists().where(mine, c.c.state.in_((PENDING, FETCHING)))
+        done = exists().where(mine, c.c.state == DONE)
+        # Parked pages: a re-run with this policy was interrupted; it resumes with it too.
+        if not store.session.scalar(select(parked | (done & ~waiting))):
+            return None
+        settings = settings or {}
+        if "deep_recheck_days" in settings or "deep_recheck_share" in settings:
+            deep = DeepCheck.from_settings(config, settings, today=today)
+        else:
+            deep = DeepCheck(0.0, today or datetime.now(UTC).date())
+        return cls(store, source_id, deep, full_scan=False)
 
     # -- the crawl ----------------------------------------------------------------------------
 
@@ -299,7 +346,8 @@ class ChangePolicy:
         self.stats.resumed = resumed
         self._map_bodies()
         if not resumed:
-            self._park(full_walk=self.deep.force or self._index_walk_due())
+            self._park(full_walk=self.deep.force or not self.full_scan
+                       or self._index_walk_due())
         self.store.commit()
         return resumed
 
@@ -329,7 +377,7 @@ class ChangePolicy:
         report = merge_reports(reports)
         self._judge_crawl(start_url, report)
         self.stats.full_walk = not self._exists(SKIPPED, outcome=REDUNDANT)
-        if self.stats.full_walk and self.may_tombstone:
+        if self.stats.full_walk and self.may_tombstone and self.full_scan:
             self._keep_listings(start_url)
         if run is not None:
             run.options = {**(run.options or {}), "changes": self.stats.as_dict()}
@@ -358,12 +406,14 @@ class ChangePolicy:
 
         A row is a story page when its stored copy parsed as a story or gate page. The pages a
         story was saved from are its sightings; walking up ``discovered_from`` from them while
-        the parent is a story page too adds the reading view and age gate that led there.
+        the parent is a story page too adds the reading view and age gate that led there, and
+        a printer view that led there and was read through its stand-ins
+        (``read_through_stand_ins``: the site refused it).
         """
         c, d = self._table, table_of(DocumentRow)
         rows = self.store.session.execute(
             select(c.c.id, c.c.url_hash, c.c.discovered_from, c.c.fetched_at, c.c.etag,
-                   c.c.last_modified, d.c.page_kind)
+                   c.c.last_modified, c.c.outcome, c.c.last_status, d.c.page_kind)
             .select_from(c.outerjoin(d, and_(d.c.source_id == c.c.source_id,
                                              d.c.locator_hash == c.c.url_hash,
                                              d.c.sha256 == c.c.content_sha256)))
@@ -380,7 +430,8 @@ class ChangePolicy:
             if row is not None:
                 sighted.add(row.id)
             for _ in range(64):  # discovered_from is a tree; the bound is only a guard
-                if row is None or row.page_kind not in BODY_KINDS:
+                if row is None or (row.page_kind not in BODY_KINDS and not
+                                   read_through_stand_ins(row.outcome, row.last_status)):
                     break
                 if owner.setdefault(row.id, story_id) != story_id:
                     shared.add(row.id)  # one page, two stories: never parked
@@ -395,6 +446,8 @@ class ChangePolicy:
             row = by_id[row_id]
             story = self._stories.setdefault(story_id, _Story())
             story.rows.append(row_id)
+            if row.page_kind == "gate":
+                story.gates.add(row_id)
             if row.etag or row.last_modified:
                 story.validated.append(row_id)
             elif row_id in sighted:
@@ -529,12 +582,19 @@ class ChangePolicy:
         self._decided[story_id] = reason
         self.stats.refetched[reason] += 1
         c = self._table
-        for start in range(0, len(rows), _CHUNK):
-            self.store.session.execute(
-                update(c).where(c.c.id.in_(list(rows[start:start + _CHUNK])),
-                                c.c.state == SKIPPED, c.c.outcome == PARKED)
-                .values(state=PENDING, outcome=_outcome(conditional), reason=None, attempts=0,
-                        next_attempt_at=None))
+        story = self._stories.get(story_id)
+        gates = story.gates if story is not None else set()
+        # A gate revalidated is still a gate: a 304 keeps it recorded as passed (the crawler's
+        # access pages), not as a content page.
+        for chosen, outcome in (([r for r in rows if r not in gates], _outcome(conditional)),
+                                ([r for r in rows if r in gates],
+                                 "gate-passed" if conditional else _outcome(False))):
+            for start in range(0, len(chosen), _CHUNK):
+                self.store.session.execute(
+                    update(c).where(c.c.id.in_(chosen[start:start + _CHUNK]),
+                                    c.c.state == SKIPPED, c.c.outcome == PARKED)
+                    .values(state=PENDING, outcome=outcome, reason=None, attempts=0,
+                            next_attempt_at=None))
 
     def _unpark(self, parked_as: str, conditional: bool) -> None:
         c = self._table
@@ -643,7 +703,7 @@ class ChangePolicy:
         start = self.store.session.execute(
             select(c.c.state, c.c.outcome, c.c.reason)
             .where(self._mine, c.c.url_hash == _url_hash(start_url))).first()
-        if start is None or start.state != DONE:
+        if (start is None or start.state != DONE) and self.full_scan:
             why = f"{start.outcome}: {start.reason}" if start is not None else "never fetched"
             raise SourceUnavailable(f"{start_url} is unreachable ({why}); nothing was "
                                     "tombstoned, the next run tries again")

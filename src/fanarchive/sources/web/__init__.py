@@ -19,13 +19,20 @@ frontier row. Modules, one concept each:
 
 from __future__ import annotations
 
-from fanarchive.sources.web.crawler import Crawler, Handler
+from fanarchive.sources.web.crawler import (
+    RECOVERED,
+    Crawler,
+    Handler,
+    StandIns,
+    read_through_stand_ins,
+)
 from fanarchive.sources.web.frontier import Frontier
 from fanarchive.sources.web.report import CrawlReport, PageResult, UrlOutcome
 from fanarchive.sources.web.settings import CrawlSettings
 from fanarchive.sources.web.urls import Scope, absolute_link, canonicalize
 
 __all__ = [
+    "RECOVERED",
     "CrawlReport",
     "CrawlSettings",
     "Crawler",
@@ -33,7 +40,9 @@ __all__ = [
     "Handler",
     "PageResult",
     "Scope",
+    "StandIns",
     "UrlOutcome",
     "absolute_link",
     "canonicalize",
+    "read_through_stand_ins",
 ]

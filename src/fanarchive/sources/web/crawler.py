@@ -9,6 +9,15 @@ never written from two threads.
 A URL is committed as soon as its fetch completes, together with its document, its frontier
 row and whatever the callback wrote: a crawl killed with ``kill -9`` loses only the URLs that
 were in flight, and those are fetched again on the next run.
+
+A URL the site refuses for good (a 4xx other than 429) may have stand-ins: the optional
+``stand_ins`` callback names them (an eFiction printer view that answers 404: the story's
+reading view). They are queued as the refused URL's children, which is recorded as
+``recovered`` (state ``done``: not a failure) instead of failed; a page fetched as a stand-in
+(directly, or behind an age gate or a redirect) is shown to the callback again, which names
+what else it takes (the other chapter pages), queued as children of the refused URL too; the
+stand-in's own links are not followed. The frontier's ``discovered_from`` links carry this
+across runs and kills.
 """
 
 from __future__ import annotations
@@ -65,11 +74,22 @@ from fanarchive.store.crawl_models import (
 from fanarchive.store.models import Source
 from fanarchive.store.store import Store
 
+RECOVERED = "recovered"  # outcome of a refused URL read through its stand-ins
+# Outcomes of the pages between a refused URL and a stand-in fetched for it.
+_STAND_IN_PATH = ("gate-passed", "redirected")
+_STAND_IN_HOPS = 4
+
 Handler = Callable[[Document], Any]
 """Called with each fetched 2xx page; returns a :class:`PageResult` (or anything with
 ``links`` and ``page_kind``, such as a ``ParseResult``), or None. It may write to the store's
 session but must not commit: the crawler commits the page, its frontier row and the handler's
 writes together."""
+
+StandIns = Callable[[str, Document | None], Sequence[str]]
+"""``stand_ins(url, None)``: URLs to fetch in place of ``url``, which the site refused with a
+4xx (empty: nothing stands in, the URL fails as before). ``stand_ins(url, page)``: what else
+``page``, fetched in place of ``url``, takes to stand in for it wholly. Pipeline code: it must
+not write to the store."""
 
 RETRY = "retry"  # pseudo-state of a refusal: try the URL again later
 OK_OUTCOMES = ("ok", "not-modified")
@@ -107,11 +127,13 @@ class Crawler:
 
     def __init__(self, store: Store, source: Source | int, settings: CrawlSettings,
                  handle: Handler | None = None, *, run_id: int | None = None,
-                 transport: Transport | None = None) -> None:
+                 transport: Transport | None = None,
+                 stand_ins: StandIns | None = None) -> None:
         self.store = store
         self.source_id = source if isinstance(source, int) else source.id
         self.settings = settings
         self.handle = handle
+        self.stand_ins = stand_ins
         self.run_id = run_id
         self.transport = transport
 
@@ -141,6 +163,7 @@ class _Run:
         self.tasks: dict[asyncio.Task[_Visit], Entry] = {}
         self.robots_responses: list[FetchResult] = []
         self.started = time.monotonic()
+        self.recovering = False  # some URL of the source was read through stand-ins
         # Created inside the loop: asyncio primitives bind to the running loop.
         self.polite: Politeness
         self.fetcher: Fetcher
@@ -151,6 +174,8 @@ class _Run:
         self.polite = Politeness(self.settings)
         self.fetcher = Fetcher(self.settings, self.crawler.transport)
         self.report.resumed = self.frontier.prepare()
+        self.recovering = (self.crawler.stand_ins is not None
+                           and self.frontier.any_refused())
         self.report.links_queued += self.frontier.add(
             self._new_url(url, depth=0, chain=0, parent=None) for url in self.starts)
         self.store.commit()
@@ -433,9 +458,10 @@ class _Run:
             self._page(entry, subject, result, visit.final_url)
         else:
             self._save(result, visit.final_url)
-            self._finish(subject, FAILED, f"http-{status}", f"{visit.final_url} answered {status}",
-                         status, attempts=0, fetched_at=utcnow(),
-                         content_sha256=_sha(result.content))
+            if not self._recover(subject, visit.final_url, status, result):
+                self._finish(subject, FAILED, f"http-{status}",
+                             f"{visit.final_url} answered {status}", status, attempts=0,
+                             fetched_at=utcnow(), content_sha256=_sha(result.content))
         if subject.id != entry.id:
             self._finish(entry, DONE, "redirected", f"redirects to {visit.final_url}",
                          visit.hops[0].status if visit.hops else None, attempts=0)
@@ -530,7 +556,8 @@ class _Run:
         elif kind == "gate":
             self._gate(subject, verdict, url, status, {**seen, **validators})
         else:
-            self.report.links_queued += self._enqueue(subject, url, verdict.links)
+            if not self._stand_in_links(subject, doc):
+                self.report.links_queued += self._enqueue(subject, url, verdict.links)
             self._finish(subject, DONE, "ok", None, status, attempts=0, next_attempt_at=None,
                          **validators, **seen)
 
@@ -551,6 +578,74 @@ class _Run:
                                                   consent=True)
         self._finish(subject, DONE, "gate-passed", None, status, attempts=0,
                      next_attempt_at=None, **seen)
+
+    # -- stand-ins for refused URLs ----------------------------------------------------------
+
+    def _recover(self, subject: Entry, url: str, status: int, result: FetchResult) -> bool:
+        """A URL refused for good (a 4xx but 429): queue its stand-ins; False when none."""
+        if not 400 <= status < 500 or status == 429:
+            return False
+        wanted = self._stand_in_urls(url, None)
+        if not wanted:
+            return False
+        # Same depth: a stand-in is the same content by another way, like a gate's consent.
+        self.report.links_queued += self._enqueue(subject, url, wanted, same_depth=True)
+        self.frontier.adopt(wanted, subject.id)
+        self.recovering = True
+        self._finish(subject, DONE, RECOVERED,
+                     f"{url} answered {status}; read through {wanted[0]} instead", status,
+                     attempts=0, next_attempt_at=None, fetched_at=utcnow(),
+                     content_sha256=_sha(result.content))
+        return True
+
+    def _stand_in_links(self, subject: Entry, doc: Document) -> bool:
+        """A page fetched in place of a refused URL: queue what else it takes to stand in, and
+        nothing else (True). It replaces one page: its menus and other links would widen the
+        crawl where the refused page would not have (an eFiction printer view links nowhere).
+        """
+        refused = self._stands_in_for(subject)
+        if refused is None:
+            return False
+        wanted = self._stand_in_urls(refused.url, doc)
+        if wanted:
+            self.report.links_queued += self._enqueue(refused, doc.url or refused.url, wanted)
+            self.frontier.adopt(wanted, refused.id)
+        return True
+
+    def _stands_in_for(self, entry: Entry) -> Entry | None:
+        """The refused URL ``entry`` was fetched in place of (through gates and redirects)."""
+        if not self.recovering:
+            return None
+        parent_id = entry.discovered_from
+        for _ in range(_STAND_IN_HOPS):
+            parent = self.frontier.get(parent_id) if parent_id is not None else None
+            if parent is None:
+                return None
+            if read_through_stand_ins(parent.outcome, parent.last_status):
+                return parent
+            if parent.outcome not in _STAND_IN_PATH:
+                return None
+            parent_id = parent.discovered_from
+        return None
+
+    def _stand_in_urls(self, url: str, page: Document | None) -> list[str]:
+        """The callback's stand-ins as the frontier keeps them: canonical, in scope."""
+        stand_ins = self.crawler.stand_ins
+        if stand_ins is None:
+            return []
+        try:
+            found = list(stand_ins(url, page))
+        except Exception:  # pipeline code: a broken callback means no stand-ins, no crash
+            return []
+        strip = () if self.settings.adult else self.settings.consent_params
+        wanted: dict[str, None] = {}
+        for href in found:
+            target = absolute_link(url, href)
+            if target is not None and strip:
+                target = without_params(target, strip)
+            if target is not None and target != url and self.scope.reason_outside(target) is None:
+                wanted.setdefault(target, None)
+        return list(wanted)
 
     def _ask(self, doc: Document) -> PageResult:
         handle = self.crawler.handle
@@ -655,6 +750,17 @@ class _Run:
         for result in responses:
             if result.status is not None:
                 self._save(result, result.url, page_kind="robots")
+
+
+def read_through_stand_ins(outcome: str | None, last_status: int | None) -> bool:
+    """Whether a frontier row is a URL the site refused that was read through its stand-ins:
+    recorded ``recovered``, or set aside or queued again since by a change policy (which
+    keeps the status) and not answered otherwise yet. While it waits for its new answer, its
+    stand-ins (queued again with it) are still taken for stand-ins."""
+    if outcome == RECOVERED:
+        return True
+    return (last_status is not None and 400 <= last_status < 500 and last_status != 429
+            and not (outcome or "").startswith("http-"))
 
 
 def _conditional_headers(entry: Entry, adult: bool = False) -> dict[str, str]:

@@ -63,6 +63,8 @@ class Entry:
     content_sha256: str | None = None
     outcome: str | None = None
     reason: str | None = None
+    discovered_from: int | None = None
+    last_status: int | None = None
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,8 @@ class NewUrl:
 _ENTRY_COLUMNS = (
     _TABLE.c.id, _TABLE.c.url, _TABLE.c.host, _TABLE.c.depth, _TABLE.c.chain,
     _TABLE.c.attempts, _TABLE.c.state, _TABLE.c.etag, _TABLE.c.last_modified,
-    _TABLE.c.content_sha256, _TABLE.c.outcome, _TABLE.c.reason,
+    _TABLE.c.content_sha256, _TABLE.c.outcome, _TABLE.c.reason, _TABLE.c.discovered_from,
+    _TABLE.c.last_status,
 )
 
 
@@ -229,6 +232,30 @@ class Frontier:
     def finish(self, entry_id: int, **values: Any) -> None:
         """Record what became of a URL (state, outcome, status, validators, ...)."""
         self.session.execute(update(_TABLE).where(_TABLE.c.id == entry_id).values(**values))
+
+    def get(self, entry_id: int) -> Entry | None:
+        row = self.session.execute(
+            select(*_ENTRY_COLUMNS).where(self._mine, _TABLE.c.id == entry_id)).first()
+        return _entry(row) if row is not None else None
+
+    def adopt(self, urls: Iterable[str], parent_id: int) -> None:
+        """Make ``parent_id`` the page that led to those of ``urls`` still waiting (queued from
+        elsewhere before): a page fetched in place of a failed one is known by its parent."""
+        hashes = [sha256_text(url) for url in urls]
+        for start in range(0, len(hashes), _CHUNK):
+            chunk = hashes[start:start + _CHUNK]
+            self.session.execute(
+                update(_TABLE).where(self._mine, _TABLE.c.url_hash.in_(chunk),
+                                     _TABLE.c.state == PENDING, _TABLE.c.id != parent_id)
+                .values(discovered_from=parent_id))
+
+    def any_refused(self) -> bool:
+        """Whether some URL answered a 4xx (but 429) and was not recorded as failed for it."""
+        return self.session.scalar(
+            select(_TABLE.c.id).where(self._mine, _TABLE.c.last_status.between(400, 499),
+                                      _TABLE.c.last_status != 429,
+                                      ~_TABLE.c.outcome.like("http-%")).limit(1)
+        ) is not None
 
     def lookup(self, url: str) -> Entry | None:
         row = self.session.execute(
