@@ -19,19 +19,16 @@ import pytest
 
 from fanarchive.store.store import Store
 from tests.crawl.test_crawl_support import (
-    by_title,
+    READABLE,
     crawl,
-    mismatches,
     printer_path,
     printer_url,
-    records,
+    readable_problems,
     run_errors,
     visible_sids,
 )
 from tests.sites.content import ArchiveModel
 from tests.sites.server import ArchiveServer
-
-READABLE = ("open", "warning", "age_consent")
 
 
 def _query(path: str) -> dict[str, str]:
@@ -51,17 +48,7 @@ def pick_broken(model: ArchiveModel) -> list[int]:
 
 
 def all_right(store: Store, model: ArchiveModel) -> list[str]:
-    found = by_title(records(store))
-    problems = []
-    for sid in visible_sids(model, access=READABLE):
-        hits = found.get(model.story(sid).title, [])
-        if len(hits) != 1:
-            problems.append(f"sid {sid}: {len(hits)} records")
-            continue
-        problems += mismatches(hits[0], model, sid, overrides={"relationships": []})
-        if len(hits[0]["chapters"]) != len(model.story(sid).chapters):
-            problems.append(f"sid {sid}: {len(hits[0]['chapters'])} chapters")
-    return problems
+    return readable_problems(store, model, chapters=True)
 
 
 def serve(site_factory: Callable[..., ArchiveServer], **options: Any) -> ArchiveServer:

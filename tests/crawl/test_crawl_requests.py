@@ -22,9 +22,9 @@ from tests.crawl.test_crawl_support import (
     cli_import,
     counts,
     crawl,
-    mismatches,
     printer_path,
     printer_url,
+    readable_problems,
     records,
     run_errors,
     visible_sids,
@@ -53,19 +53,7 @@ def _kind(path: str) -> str:
 
 
 def _all_right(store: Store, site: ArchiveServer) -> list[str]:
-    model = site.model
-    found = by_title(records(store))
-    problems = []
-    for sid in visible_sids(model, access=READABLE):
-        hits = found.get(model.story(sid).title, [])
-        if len(hits) != 1:
-            problems.append(f"sid {sid}: {len(hits)} records")
-            continue
-        problems += mismatches(hits[0], model, sid, overrides={"relationships": []})
-    if len(found) != len(visible_sids(model, access=READABLE)):
-        problems.append(f"{len(found)} records for "
-                        f"{len(visible_sids(model, access=READABLE))} readable stories")
-    return problems
+    return readable_problems(store, site.model)
 
 
 def _listing_pages(site: ArchiveServer) -> int:

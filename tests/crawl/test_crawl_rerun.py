@@ -18,6 +18,7 @@ from sqlalchemy import select
 from fanarchive.store.models import Revision, Run
 from fanarchive.store.store import Store
 from tests.crawl.test_crawl_support import (
+    READABLE,
     by_title,
     cli_import,
     counts,
@@ -27,8 +28,6 @@ from tests.crawl.test_crawl_support import (
     visible_sids,
 )
 from tests.sites.server import ArchiveServer
-
-READABLE = ("open", "warning", "age_consent")
 
 
 def _sid(path: str) -> int | None:

@@ -293,6 +293,30 @@ def visible_sids(model: ArchiveModel, *, access: Iterable[str] | None = None) ->
             if wanted is None or model.access(s) in wanted]
 
 
+READABLE = ("open", "warning", "age_consent")  # access levels a consenting crawl can read
+
+
+def readable_problems(store: Store, model: ArchiveModel, *, chapters: bool = False
+                      ) -> list[str]:
+    """What is wrong with the stored records of the model's readable stories: each must be
+    there exactly once with its fields as served (relationships aside, the site's pairing
+    names are not the config's), with every chapter when ``chapters``, and nothing else."""
+    found = by_title(records(store))
+    readable = visible_sids(model, access=READABLE)
+    problems = []
+    for sid in readable:
+        hits = found.get(model.story(sid).title, [])
+        if len(hits) != 1:
+            problems.append(f"sid {sid}: {len(hits)} records")
+            continue
+        problems += mismatches(hits[0], model, sid, overrides={"relationships": []})
+        if chapters and len(hits[0]["chapters"]) != len(model.story(sid).chapters):
+            problems.append(f"sid {sid}: {len(hits[0]['chapters'])} chapters")
+    if len(found) != len(readable):
+        problems.append(f"{len(found)} records for {len(readable)} readable stories")
+    return problems
+
+
 def printer_url(site: ArchiveServer, sid: int) -> str:
     """The URL a crawl asks for a story by: its printer view of every chapter, canonical."""
     from fanarchive.sources.web import canonicalize
