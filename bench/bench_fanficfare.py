@@ -51,6 +51,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -156,7 +157,10 @@ def run(command: Sequence[str], cwd: Path, env: dict[str, str] | None = None,
 def count_log(site: ArchiveServer, start: int, result: Pass) -> int:
     entries = site.log.entries()[start:]
     result.requests = len(entries)
-    result.bodies = sum(1 for e in entries if e.status == 200 and BODY.search(e.path))
+    # A members-only story's pages answer 200 with a login form: a request, not a story body.
+    locked = {str(s.sid) for s in site.model.visible_stories() if s.members_only}
+    result.bodies = sum(1 for e in entries if e.status == 200 and BODY.search(e.path)
+                        and parse_qs(urlsplit(e.path).query).get("sid", [""])[0] not in locked)
     result.not_modified = sum(1 for e in entries if e.status == 304)
     for entry in entries:
         route = entry.route.rsplit("/", 1)[-1] or "/"
