@@ -1,4 +1,4 @@
-"""WARC reading speed and memory: N pages of the test eFiction site, replayed from a WARC.
+"""WARC reading and importing: N pages of the test eFiction site, replayed from a WARC.
 
     /work/venv/bin/python bench/bench_warc.py                   # 5,000 pages, gzip per record
     /work/venv/bin/python bench/bench_warc.py --pages 20000 --plain --revisits 10 --parse
@@ -6,8 +6,10 @@
 The pages are rendered by the test site's own eFiction renderer (story indexes and chapters of
 a generated archive, with real headers), written with warcio as request + response records,
 and every tenth page (``--revisits``) captured again as a revisit record. Reading runs in a
-fresh process so its peak RSS is its own, not the generator's. Target (issue 5): peak RSS under
-250 MB whatever the number of pages, because records are streamed one at a time.
+fresh process so its peak RSS is its own, not the generator's; then, in another fresh process,
+the WARC is imported into a new SQLite database exactly as ``fanarchive import file.warc.gz``
+does (parsed, normalized, stored). Target (issue 5): peak RSS under 250 MB whatever the number
+of pages, because records are streamed one at a time.
 """
 
 from __future__ import annotations
@@ -104,6 +106,21 @@ def read_warc(path: Path, parse: bool) -> dict[str, float]:
             "megabytes": size / 1e6, "peak_rss_mb": peak_rss_mb()}
 
 
+def import_warc(path: Path) -> dict[str, float]:
+    from fanarchive.config import load_config
+    from fanarchive.importing import Importer
+    from fanarchive.store.store import Store
+
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store.open(f"sqlite:///{tmp}/bench.sqlite3")
+        started, cpu = time.perf_counter(), time.process_time()
+        report = Importer(store, load_config()).run([str(path)])
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+        store.close()
+    return {"documents": report.documents, "stories": report.new, "failed": report.failed,
+            "seconds": seconds, "cpu": cpu, "peak_rss_mb": peak_rss_mb()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pages", type=int, default=5000)
@@ -111,10 +128,14 @@ def main() -> None:
     parser.add_argument("--revisits", type=int, default=10, metavar="N",
                         help="add a revisit record after every N-th page (0: none)")
     parser.add_argument("--parse", action="store_true", help="also run the chosen parser")
-    parser.add_argument("--read", type=Path, help=argparse.SUPPRESS)  # the child process
+    parser.add_argument("--read", type=Path, help=argparse.SUPPRESS)  # the child processes
+    parser.add_argument("--import-into", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.read:
         print(json.dumps(read_warc(args.read, args.parse)))
+        return
+    if args.import_into:
+        print(json.dumps(import_warc(args.import_into)))
         return
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / ("bench.warc" if args.plain else "bench.warc.gz")
@@ -126,6 +147,9 @@ def main() -> None:
                                                                     else [])
         out = subprocess.run(child, check=True, capture_output=True, text=True).stdout
         result = json.loads(out.strip().splitlines()[-1])
+        out = subprocess.run([sys.executable, __file__, "--import-into", str(path)], check=True,
+                             capture_output=True, text=True).stdout
+        imported = json.loads(out.strip().splitlines()[-1])
     print(figure("pages (response + revisit)", records, "records"))
     print(figure("documents read", result["documents"], "docs"))
     print(figure("errors", result["errors"], "items"))
@@ -135,6 +159,13 @@ def main() -> None:
     print(figure("throughput", result["documents"] / max(result["seconds"], 1e-9), "pages/s"))
     print(figure("payload", result["megabytes"] / max(result["seconds"], 1e-9), "MB/s"))
     print(figure("peak RSS (reader process)", result["peak_rss_mb"], "MB"))
+    print("-- imported into SQLite (fanarchive import)")
+    print(figure("stories stored", imported["stories"], "stories"))
+    print(figure("failed items", imported["failed"], "items"))
+    print(figure("import time (wall)", imported["seconds"], "s"))
+    print(figure("pages per second (wall)", imported["documents"] / imported["seconds"], "pages/s"))
+    print(figure("pages per CPU second", imported["documents"] / imported["cpu"], "pages/s"))
+    print(figure("peak RSS (import process)", imported["peak_rss_mb"], "MB"))
 
 
 if __name__ == "__main__":
