@@ -1,7 +1,7 @@
 """WARC reading and importing: N pages of the test eFiction site, replayed from a WARC.
 
-    /work/venv/bin/python bench/bench_warc.py                   # 5,000 pages, gzip per record
-    /work/venv/bin/python bench/bench_warc.py --pages 20000 --plain --revisits 10 --parse
+    python bench/bench_warc.py                   # 5,000 pages, gzip per record
+    python bench/bench_warc.py --pages 20000 --plain --revisits 10 --parse
 
 The pages are rendered by the test site's own eFiction renderer (story indexes and chapters of
 a generated archive, with real headers), written with warcio as request + response records,

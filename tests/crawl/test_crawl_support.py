@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,8 @@ from tests.sites.server import ArchiveServer
 from tests.sites.wire import Request, Response
 
 ROOT = Path(__file__).resolve().parents[2]
-FANARCHIVE = Path(os.environ.get("FANARCHIVE_BIN", "/work/venv/bin/fanarchive"))
+# The command installed next to the interpreter running the tests (any venv, CI's included).
+FANARCHIVE = Path(os.environ.get("FANARCHIVE_BIN", Path(sys.executable).with_name("fanarchive")))
 
 # Politeness off for loopback test sites (the contract's flags), and failure backoff short
 # so injected faults and trap pages do not cost minutes; Retry-After is still honoured.
