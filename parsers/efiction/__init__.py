@@ -24,6 +24,11 @@ the printer view links nowhere. A printer URL answered with a reading view (a si
 printer view) is taken as the chapter it shows, and its chapters are followed. A printer URL
 answered with an error (404, 403...) has stand-ins (``EfictionParser.stand_ins``, asked by the
 crawler): the story's reading view, then the other chapter pages that view names.
+
+Gates per rating: with the archivist's consent, ``EfictionParser.consent_memory`` gives the
+crawl a memory (:mod:`.consent`) of each listed story's rating and of the consent parameters
+the first gate of each rating asked for; later stories of that rating are fetched with them
+(the URL the gate's consent link leads to), so a rating costs one gate, not one per story.
 """
 
 from __future__ import annotations
@@ -52,6 +57,7 @@ from fanarchive.hookspecs import hookimpl
 from fanarchive.parsed import ParsedChapter, ParsedStory, ParseResult, QualityFlag
 
 from .chapters import Block, find_blocks, jump_menu, read_story_text, read_toc
+from .consent import ConsentMemory
 from .infobox import Segment, label_count, read_segments
 from .links import (
     clean_url,
@@ -175,6 +181,12 @@ class EfictionParser:
                 or query.get("chapter", "all") != "all" or not document.looks_like_html:
             return []
         return _EfictionPage(document, parse_page(document)).chapter_links(sid)
+
+    def consent_memory(self) -> ConsentMemory:
+        """A new crawl's memory of consent per rating (:mod:`.consent`): the importer feeds it
+        the pages it parses and asks ``before_fetch(url)`` before each request, only when the
+        archivist consents to gates."""
+        return ConsentMemory()
 
 
 class _EfictionPage:

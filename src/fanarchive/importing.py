@@ -177,8 +177,14 @@ class Importer:
             policy = rerun = ChangePolicy.for_rerun(self.store, self.config, source.id,
                                                     source.settings)
 
+        # Consent per rating, learned as the crawl goes (eFiction: one gate per rating, not
+        # one per story); only when the archivist consents to gates at all.
+        memory = self._consent_memory_of_parsers() if settings.adult else None
+
         def on_page(doc: Document) -> PageResult:
             result = self._document(doc, source, run, report, save=False, web=True)
+            if memory is not None:
+                memory.observe(doc.url, result)
             if policy is not None:
                 policy.observe(doc, result)
             self.progress.advance(doc.locator)
@@ -196,9 +202,10 @@ class Importer:
 
         if policy is not None:
             policy.begin()  # parks unchanged stories' pages; maps them for the replay
-        self._replay_unfinished_crawl(source, run, report, policy)
+        self._replay_unfinished_crawl(source, run, report, policy, memory)
         crawl = Crawler(self.store, source, settings, handle=on_page, run_id=run.id,
-                        stand_ins=self._stand_ins_of_parsers())
+                        stand_ins=self._stand_ins_of_parsers(),
+                        before_fetch=memory.before_fetch if memory is not None else None)
         try:
             if policy is None:
                 outcome = crawl.run([url])
@@ -230,7 +237,8 @@ class Importer:
                                         problem.reason or problem.outcome)
 
     def _replay_unfinished_crawl(self, source: Source, run: Run, report: ImportReport,
-                                 policy: ChangePolicy | None = None) -> None:
+                                 policy: ChangePolicy | None = None,
+                                 consent: _ConsentMemories | None = None) -> None:
         """Parse again the pages an interrupted crawl of ``source`` has already fetched.
 
         The crawler marks a page done once its bytes are stored, but a web story is saved only
@@ -274,6 +282,26 @@ class Importer:
             result = self._document(doc, source, run, report, save=False, web=True)
             if policy is not None:
                 policy.observe(doc, result)
+            if consent is not None:
+                consent.observe(doc.url, result)
+
+    def _consent_memory_of_parsers(self) -> _ConsentMemories | None:
+        """One crawl's memory of consent per rating, from the parsers that offer
+        ``consent_memory()`` (eFiction: ``parsers/efiction/consent.py``); None when none does.
+        """
+        from fanarchive.plugins import installed_parsers
+
+        parsers = [get_parser(self.forced_parser)] if self.forced_parser else [
+            info.parser for info in installed_parsers()]
+        memories = []
+        for parser in parsers:
+            make = getattr(parser, "consent_memory", None)
+            if callable(make):
+                try:
+                    memories.append(make())
+                except Exception:  # plugins are third-party code: no memory, no crash
+                    continue
+        return _ConsentMemories(memories) if memories else None
 
     def _stand_ins_of_parsers(self) -> Any:
         """The crawler's ``stand_ins`` callback: asks the parsers that offer ``stand_ins`` (the
@@ -554,3 +582,31 @@ def _absolute(location: str) -> str:
     if "://" in location:
         return location
     return str(Path(location).resolve())
+
+
+class _ConsentMemories:
+    """The parsers' consent memories as one: each learns from every page; the first that
+    rewrites a URL decides. Plugin code: a failing memory is left out, never a crash."""
+
+    def __init__(self, memories: list[Any]) -> None:
+        self.memories = memories
+
+    def observe(self, url: str | None, result: ParseResult) -> None:
+        for memory in self.memories:
+            try:
+                memory.observe(url, result)
+            except Exception:
+                continue
+
+    def before_fetch(self, url: str) -> str | None:
+        wait = False
+        for memory in self.memories:
+            try:
+                found = memory.before_fetch(url)
+            except Exception:
+                continue
+            if found is None:
+                wait = True
+            elif isinstance(found, str) and found and found != url:
+                return found
+        return None if wait else url

@@ -156,7 +156,8 @@ def test_four_nights(site_factory: Callable[..., ArchiveServer], store: Store,
     assert all(_sid(p) in {str(s) for s in members_only} for p in body_requests(site))
     assert not [p for p in body_requests(site)
                 if "printable" in p and int(_sid(p)) not in members_only]
-    assert run3.requests == len(site.log) < run1.requests / 3
+    # Listings, series pages and the login box only (night 1 met one gate per rating).
+    assert run3.requests == len(site.log) < run1.requests / 2
     assert store.session.scalar(select(Revision.id).where(Revision.run_id == run3.id)) is None
 
     # -- night 4: R is back

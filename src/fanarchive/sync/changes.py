@@ -72,6 +72,7 @@ from fanarchive.errors import FanarchiveError
 from fanarchive.normalize.fields import parse_date, parse_status
 from fanarchive.parsed import ParsedStory, ParseResult
 from fanarchive.sources.web import (
+    CONSENT_APPLIED,
     RECOVERED,
     CrawlReport,
     absolute_link,
@@ -106,7 +107,9 @@ PARKED_REASON = "not requested: nothing said the story changed since the last sy
 REDUNDANT_REASON = "not requested: the stories it lists are all on other index pages"
 BODY_KINDS = ("story", "gate")
 # Outcomes of a page worth parking (a printer view read through its stand-ins included).
-PARKABLE = ("ok", "not-modified", "gate-passed", RECOVERED)
+# A story URL fetched with its rating's consent added (``consent-applied``: no request of its
+# own) is the story's page like the gate it stands for.
+PARKABLE = ("ok", "not-modified", "gate-passed", RECOVERED, CONSENT_APPLIED)
 DEFAULT_DEEP_RECHECK_DAYS = 30.0
 DEFAULT_INDEX_RECHECK_DAYS = 7.0
 MAX_PASSES = 6  # crawler passes per sync: 304 replays, linked or missing stories need more
@@ -251,6 +254,7 @@ class _Story:
     text_rows_validated: bool = True  # every page the story was saved from has validators
     last_fetched: datetime | None = None
     gates: set[int] = field(default_factory=set)  # rows that are the story's age gate
+    consented: set[int] = field(default_factory=set)  # rows fetched as consent-applied
 
 
 @dataclass
@@ -408,7 +412,8 @@ class ChangePolicy:
         story was saved from are its sightings; walking up ``discovered_from`` from them while
         the parent is a story page too adds the reading view and age gate that led there, and
         a printer view that led there and was read through its stand-ins
-        (``read_through_stand_ins``: the site refused it).
+        (``read_through_stand_ins``: the site refused it), and a story URL the crawler fetched
+        with its rating's consent added (``consent-applied``).
         """
         c, d = self._table, table_of(DocumentRow)
         rows = self.store.session.execute(
@@ -430,7 +435,8 @@ class ChangePolicy:
             if row is not None:
                 sighted.add(row.id)
             for _ in range(64):  # discovered_from is a tree; the bound is only a guard
-                if row is None or (row.page_kind not in BODY_KINDS and not
+                if row is None or (row.page_kind not in BODY_KINDS
+                                   and not _consent_applied(row) and not
                                    read_through_stand_ins(row.outcome, row.last_status)):
                     break
                 if owner.setdefault(row.id, story_id) != story_id:
@@ -448,6 +454,8 @@ class ChangePolicy:
             story.rows.append(row_id)
             if row.page_kind == "gate":
                 story.gates.add(row_id)
+            elif _consent_applied(row):
+                story.consented.add(row_id)
             if row.etag or row.last_modified:
                 story.validated.append(row_id)
             elif row_id in sighted:
@@ -584,11 +592,15 @@ class ChangePolicy:
         c = self._table
         story = self._stories.get(story_id)
         gates = story.gates if story is not None else set()
+        consented = story.consented if story is not None else set()
         # A gate revalidated is still a gate: a 304 keeps it recorded as passed (the crawler's
-        # access pages), not as a content page.
-        for chosen, outcome in (([r for r in rows if r not in gates], _outcome(conditional)),
+        # access pages), not as a content page. A URL fetched with consent added keeps its
+        # outcome: the crawler rewrites it as before, with no request of its own.
+        for chosen, outcome in (([r for r in rows if r not in gates and r not in consented],
+                                 _outcome(conditional)),
                                 ([r for r in rows if r in gates],
-                                 "gate-passed" if conditional else _outcome(False))):
+                                 "gate-passed" if conditional else _outcome(False)),
+                                ([r for r in rows if r in consented], CONSENT_APPLIED)):
             for start in range(0, len(chosen), _CHUNK):
                 self.store.session.execute(
                     update(c).where(c.c.id.in_(chosen[start:start + _CHUNK]),
@@ -738,6 +750,13 @@ def merge_reports(reports: Sequence[CrawlReport]) -> CrawlReport:
         if merged.stopped == "finished":
             merged.stopped = report.stopped
     return merged
+
+
+def _consent_applied(row: Any) -> bool:
+    """A row fetched as the crawler rewrote it (``consent-applied``), or parked since: a
+    parked row with no stored page and no answer is one (a refused one has its status)."""
+    return bool(row.outcome == CONSENT_APPLIED or (
+        row.outcome == PARKED and row.page_kind is None and row.last_status is None))
 
 
 def _outcome(conditional: bool) -> str:

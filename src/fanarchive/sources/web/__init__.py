@@ -20,7 +20,9 @@ frontier row. Modules, one concept each:
 from __future__ import annotations
 
 from fanarchive.sources.web.crawler import (
+    CONSENT_APPLIED,
     RECOVERED,
+    BeforeFetch,
     Crawler,
     Handler,
     StandIns,
@@ -32,7 +34,9 @@ from fanarchive.sources.web.settings import CrawlSettings
 from fanarchive.sources.web.urls import Scope, absolute_link, canonicalize
 
 __all__ = [
+    "CONSENT_APPLIED",
     "RECOVERED",
+    "BeforeFetch",
     "CrawlReport",
     "CrawlSettings",
     "Crawler",

@@ -18,6 +18,13 @@ reading view). They are queued as the refused URL's children, which is recorded 
 what else it takes (the other chapter pages), queued as children of the refused URL too; the
 stand-in's own links are not followed. The frontier's ``discovered_from`` links carry this
 across runs and kills.
+
+With the archivist's consent (``adult``), the optional ``before_fetch`` callback may rewrite a
+URL about to be fetched (an eFiction story whose rating's consent is known from an earlier
+gate: the URL its gate's consent link would lead to). Nothing is fetched for the claimed URL:
+it is recorded ``consent-applied`` (state ``done``) and the rewritten URL is queued as its child
+at the same depth (or left to its own row, when the crawl has it already), so the stored page
+is the one the gate path would have stored and the claimed URL belongs to its story.
 """
 
 from __future__ import annotations
@@ -75,6 +82,7 @@ from fanarchive.store.models import Source
 from fanarchive.store.store import Store
 
 RECOVERED = "recovered"  # outcome of a refused URL read through its stand-ins
+CONSENT_APPLIED = "consent-applied"  # outcome of a URL fetched as ``before_fetch`` rewrote it
 # Outcomes of the pages between a refused URL and a stand-in fetched for it.
 _STAND_IN_PATH = ("gate-passed", "redirected")
 _STAND_IN_HOPS = 4
@@ -90,6 +98,13 @@ StandIns = Callable[[str, Document | None], Sequence[str]]
 4xx (empty: nothing stands in, the URL fails as before). ``stand_ins(url, page)``: what else
 ``page``, fetched in place of ``url``, takes to stand in for it wholly. Pipeline code: it must
 not write to the store."""
+
+BeforeFetch = Callable[[str], str | None]
+"""``before_fetch(url)``: the URL to fetch instead of ``url`` (``url`` itself: no change;
+None: not yet, ask again shortly, as while the first story of a rating meets its gate).
+Asked only when the archivist consents (``adult``); pipeline code, it must not write to the
+store."""
+DEFER_SECONDS = 0.05  # a URL before_fetch holds back is asked about again after this
 
 RETRY = "retry"  # pseudo-state of a refusal: try the URL again later
 OK_OUTCOMES = ("ok", "not-modified")
@@ -128,12 +143,14 @@ class Crawler:
     def __init__(self, store: Store, source: Source | int, settings: CrawlSettings,
                  handle: Handler | None = None, *, run_id: int | None = None,
                  transport: Transport | None = None,
-                 stand_ins: StandIns | None = None) -> None:
+                 stand_ins: StandIns | None = None,
+                 before_fetch: BeforeFetch | None = None) -> None:
         self.store = store
         self.source_id = source if isinstance(source, int) else source.id
         self.settings = settings
         self.handle = handle
         self.stand_ins = stand_ins
+        self.before_fetch = before_fetch
         self.run_id = run_id
         self.transport = transport
 
@@ -275,13 +292,58 @@ class _Run:
         if self.settings.max_pages:
             room = min(room, self.settings.max_pages - self.report.pages - len(self.tasks))
         claimed = self.frontier.claim(capacity, self.settings.concurrency, room, skip)
+        rewritten = 0
         for entry in claimed:
             refusal = self._judge(entry.url, entry.depth, entry.chain)
             if refusal is not None:  # settings may have changed since it was queued
                 self._finish(entry, refusal.state, refusal.outcome, refusal.reason)
                 continue
+            if self._consent_applied(entry):
+                rewritten += 1  # nothing fetched: its rewritten URL (or itself) is due soon
+                continue
             self.tasks[asyncio.create_task(self._visit(entry))] = entry
-        return len(claimed) >= room
+        return not rewritten and len(claimed) >= room
+
+    def _consent_applied(self, entry: Entry) -> bool:
+        """``before_fetch`` rewrites ``entry``'s URL: queue the rewritten one in its place
+        (True), or hold ``entry`` back a moment (True); False to fetch ``entry`` as it is."""
+        hook = self.crawler.before_fetch
+        if hook is None or not self.settings.adult or entry.content_sha256:
+            # A page stored before is asked for again as it was, with its validators: its
+            # answer may be a 304, which the pipeline never sees (nothing to learn from).
+            return False
+        href: str | None
+        try:
+            href = hook(entry.url)
+        except Exception:  # pipeline code: a broken callback changes nothing
+            href = entry.url
+        if href in (None, entry.url) and entry.outcome == CONSENT_APPLIED:
+            # Rewritten by an earlier run, and the callback has not learnt enough yet in this
+            # one (a sync that requests no gate): the same URL as then.
+            href = self._earlier_rewrite(entry) or href
+        if href is None:
+            self.frontier.finish(entry.id, state=PENDING,
+                                 next_attempt_at=utcnow() + timedelta(seconds=DEFER_SECONDS))
+            return True
+        target = absolute_link(entry.url, href) if href and href != entry.url else None
+        if target is None or target == entry.url \
+                or self._judge(target, entry.depth, entry.chain) is not None:
+            return False
+        if self.frontier.lookup(target) is None:
+            self.report.links_queued += self.frontier.add(
+                [self._new_url(target, entry.depth, entry.chain, entry.id)])
+        self._finish(entry, DONE, CONSENT_APPLIED, f"fetched as {target}: the consent its "
+                     "rating needs is known from an earlier gate", attempts=0,
+                     next_attempt_at=None)
+        return True
+
+    def _earlier_rewrite(self, entry: Entry) -> str | None:
+        """The child row that is ``entry``'s URL plus consent parameters, if any."""
+        names = self.settings.consent_params
+        for child in self.frontier.children(entry.id):
+            if child.url != entry.url and without_params(child.url, names) == entry.url:
+                return child.url
+        return None
 
     def _idle_wait(self) -> float | None:
         """Seconds to sleep before URLs become due; None when the crawl cannot go on."""

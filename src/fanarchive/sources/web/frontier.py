@@ -263,6 +263,13 @@ class Frontier:
         ).first()
         return _entry(row) if row is not None else None
 
+    def children(self, parent_id: int, limit: int = 16) -> list[Entry]:
+        """Some of the rows ``parent_id`` led to (a URL rewritten once: the rewritten one)."""
+        rows = self.session.execute(
+            select(*_ENTRY_COLUMNS).where(self._mine, _TABLE.c.discovered_from == parent_id)
+            .order_by(_TABLE.c.id).limit(limit)).all()
+        return [_entry(row) for row in rows]
+
     def ensure(self, item: NewUrl) -> Entry:
         """The row for ``item.url``, created (as ``item`` says) when missing."""
         entry = self.lookup(item.url)

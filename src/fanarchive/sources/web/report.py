@@ -60,7 +60,8 @@ class CrawlReport:
 
     def record(self, outcome: UrlOutcome) -> None:
         self.outcomes[outcome.outcome] += 1
-        if outcome.outcome not in ("ok", "not-modified", "redirected", "gate-passed") \
+        if outcome.outcome not in ("ok", "not-modified", "redirected", "gate-passed",
+                                   "consent-applied") \
                 and len(self.problems) < MAX_PROBLEMS:
             self.problems.append(outcome)
 
