@@ -112,6 +112,7 @@ class PlainTextParser:
             story.raw_headers["_signature"] = tail.signature
             story.flags.append(QualityFlag("signature-removed", tail.signature.split("\n")[0]))
         if tail.footer is not None:
+            story.raw_headers["_footer"] = tail.footer  # kept, like the signature: not body
             story.flags.append(QualityFlag("footer-removed", tail.footer.split("\n")[0]))
         paras = trim_separators(paragraphs(tail.body))
         if not block.found:

@@ -107,6 +107,8 @@ def _cut_footer(body: str) -> tuple[str, str | None]:
     last_nl = head.rfind("\n")
     if is_separator(head[last_nl + 1 :].strip()):
         head = head[: max(last_nl, 0)].rstrip()
+    if not head.strip():
+        return body, None  # a text that is all "footer" is the text
     return head, body[len(head) :].strip()
 
 

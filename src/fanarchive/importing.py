@@ -22,7 +22,7 @@ from fanarchive.plugins import choose_parser, get_parser
 from fanarchive.progress import NoProgress, Progress
 from fanarchive.sources import locate
 from fanarchive.store.database import redact_text
-from fanarchive.store.models import Run, Source
+from fanarchive.store.models import NOTE, Run, Source
 from fanarchive.store.store import NEW, UNCHANGED, UPDATED, Sighting, Store
 from fanarchive.story import Chapter, Story
 from fanarchive.wrangle import apply_rules_to_story, load_rules
@@ -233,7 +233,7 @@ class Importer:
                 self._fail(run, report, problem.url, "fetch", problem.outcome,
                            problem.reason or problem.outcome)
             else:  # gated, robots-disallowed, off-scope, login ...: recorded, not failures
-                self.store.record_error(run, problem.url, "fetch", problem.outcome,
+                self.store.record_error(run, problem.url, NOTE, problem.outcome,
                                         problem.reason or problem.outcome)
 
     def _replay_unfinished_crawl(self, source: Source, run: Run, report: ImportReport,
@@ -372,7 +372,7 @@ class Importer:
             # matter of course; only a file that is not a story is worth a line in status.
             if not web and doc.url is None:
                 report.skipped += 1
-                self.store.record_error(run, doc.locator, "parse", result.page_kind,
+                self.store.record_error(run, doc.locator, NOTE, result.page_kind,
                                         f"not a story page ({result.page_kind})")
             return result
         if not result.stories:

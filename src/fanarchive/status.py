@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from fanarchive.store.models import (
+    NOTE,
     Blob,
     DocumentRow,
     QualityFlagRow,
@@ -33,7 +34,8 @@ class RunSummary:
     unchanged: int
     failed: int
     skipped: int
-    errors: list[tuple[str, str, str]] = field(default_factory=list)
+    errors: list[tuple[str, str, str]] = field(default_factory=list)  # locator, code, message
+    notes: list[tuple[str, str, str]] = field(default_factory=list)  # outcomes, not failures
     removed: int = 0
     requests: int = 0  # HTTP requests of a crawl or sync: what the run cost the site
     bytes_in: int = 0
@@ -72,15 +74,15 @@ def build_status(store: Store, database: str, last_runs: int = 5,
     runs: list[RunSummary] = []
     names = dict(s.execute(select(Source.id, Source.name)).all())
     for run in s.scalars(select(Run).order_by(Run.id.desc()).limit(last_runs)):
-        errors = s.execute(
+        errors, notes = ([(row.locator, row.code, row.message) for row in s.execute(
             select(RunError.locator, RunError.code, RunError.message)
-            .where(RunError.run_id == run.id).order_by(RunError.id).limit(errors_per_run)
-        ).all()
+            .where(RunError.run_id == run.id, kind).order_by(RunError.id).limit(errors_per_run)
+        )] for kind in (RunError.stage != NOTE, RunError.stage == NOTE))
         runs.append(RunSummary(
             run.id, run.kind, names.get(run.source_id) if run.source_id else None, run.status,
             run.started_at, run.finished_at, run.new, run.updated, run.unchanged, run.failed,
-            run.skipped, list(errors), run.removed or 0, run.requests or 0, run.bytes_in or 0,
-            run.message,
+            run.skipped, list(errors), list(notes), run.removed or 0, run.requests or 0,
+            run.bytes_in or 0, run.message,
         ))
     hints: list[str] = []
     if stories == 0:

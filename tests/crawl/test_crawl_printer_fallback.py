@@ -120,6 +120,9 @@ def test_status_lists_the_recovered_printer_views_and_no_failure(
     assert shown.count("(recovered)") == len(site.options.broken_printer), shown
     assert "answered 404; read through" in shown
     assert "failed item" not in shown
+    # Listed as outcomes, not with the failure mark.
+    recovered_lines = [line for line in shown.splitlines() if "(recovered)" in line]
+    assert recovered_lines and all("·" in line and "✗" not in line for line in recovered_lines)
 
 
 def test_run_again_a_recovered_story_costs_nothing_until_it_changes(

@@ -150,7 +150,7 @@ def test_kill_9_at_many_points_then_restart_equals_an_uninterrupted_run(
         config: Config) -> None:
     # 28 stories: enough commits for the kill points (a rated story costs one gate per
     # rating, not one per story, so there are fewer pages than stories suggest).
-    site = site_factory("efiction", stories=28, max_chapters=2, crawl_delay=0)
+    site = site_factory("efiction", stories=40, max_chapters=2, crawl_delay=0)
     killed_url = f"sqlite:///{tmp_path / 'killed.sqlite3'}"
     clean_url = f"sqlite:///{tmp_path / 'clean.sqlite3'}"
     for url in (killed_url, clean_url):

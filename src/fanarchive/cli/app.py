@@ -203,6 +203,8 @@ def status(ctx: typer.Context) -> None:
                 out.print(f"  run {r.id} [red]failed[/]: {r.message}")
             for locator, code, message in r.errors:
                 out.print(f"  run {r.id} [red]✗[/] {locator}: {message} [dim]({code})[/]")
+            for locator, code, message in r.notes:
+                out.print(f"  run {r.id} [dim]· {locator}: {message} ({code})[/]")
     for name, cron, nxt in report.schedules:
         out.print(f"  schedule: {name} \"{cron}\", next run {nxt}")
     for hint in report.hints:

@@ -247,8 +247,13 @@ class Run(Base):
     message: Mapped[str | None] = mapped_column(Text)
 
 
+# The stage of a recorded item outcome that is not a failure (a gate, a robots.txt rule, a file
+# that is not a story, a refused page read another way): `status` lists it apart.
+NOTE = "note"
+
+
 class RunError(Base):
-    """A per-item failure: which item, which stage, why."""
+    """A per-item failure (or, with stage NOTE, an outcome worth a line): item, stage, why."""
 
     __tablename__ = "run_errors"
     __table_args__ = (Index("ix_run_errors_run", "run_id"),)
