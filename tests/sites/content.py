@@ -154,11 +154,13 @@ class ArchiveModel:
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
     @classmethod
-    def generate(cls, seed: int = 0, stories: int = 40, max_chapters: int = 12) -> ArchiveModel:
+    def generate(cls, seed: int = 0, stories: int = 40, max_chapters: int = 12,
+                 min_chapters: int = 1) -> ArchiveModel:
         """A fresh model; the same arguments always give the same archive."""
         from tests.sites.generate import build_model  # generate imports this module
 
-        return build_model(seed=seed, stories=stories, max_chapters=max_chapters)
+        return build_model(seed=seed, stories=stories, max_chapters=max_chapters,
+                           min_chapters=min_chapters)
 
     # ---- queries -------------------------------------------------------------------------
 

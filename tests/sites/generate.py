@@ -29,8 +29,9 @@ FIRST_DAY = date(2003, 1, 1)
 LAST_DAY = date(2012, 12, 31)
 
 
-def build_model(seed: int = 0, stories: int = 40, max_chapters: int = 12) -> ArchiveModel:
-    if stories < 1 or max_chapters < 1:
+def build_model(seed: int = 0, stories: int = 40, max_chapters: int = 12,
+                min_chapters: int = 1) -> ArchiveModel:
+    if stories < 1 or not 1 <= min_chapters <= max_chapters:
         raise ValueError("need at least one story and one chapter")
     rng = random.Random(seed)
     model = ArchiveModel(
@@ -46,7 +47,7 @@ def build_model(seed: int = 0, stories: int = 40, max_chapters: int = 12) -> Arc
         next_chapid=101,
     )
     _fandoms(model)
-    _stories(model, rng, stories, max_chapters)
+    _stories(model, rng, stories, max_chapters, min_chapters)
     _series(model, rng)
     return model
 
@@ -91,7 +92,8 @@ def _fandoms(model: ArchiveModel) -> None:
             model.characters[charid] = Character(charid, character, catid)
 
 
-def _stories(model: ArchiveModel, rng: random.Random, count: int, max_chapters: int) -> None:
+def _stories(model: ArchiveModel, rng: random.Random, count: int, max_chapters: int,
+             min_chapters: int = 1) -> None:
     titles = _titles(rng, count)
     forced = _forced_ratings(rng, count)
     members_only = _members_only_index(count, forced)
@@ -103,9 +105,9 @@ def _stories(model: ArchiveModel, rng: random.Random, count: int, max_chapters: 
         if index == 0:
             n_chapters = max_chapters  # always one story at the limit...
         elif index == 1:
-            n_chapters = 1  # ...and one one-shot
+            n_chapters = min_chapters  # ...and one as short as allowed (a one-shot)
         else:
-            n_chapters = rng.randint(1, max_chapters)
+            n_chapters = rng.randint(min_chapters, max_chapters)
         rid = forced.get(index) or rng.choices((1, 2, 3, 4, 5), (3, 4, 4, 2, 1))[0]
         if index == members_only:
             rid = 2
