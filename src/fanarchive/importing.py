@@ -23,7 +23,7 @@ from fanarchive.progress import NoProgress, Progress
 from fanarchive.sources import locate
 from fanarchive.store.database import redact_text
 from fanarchive.store.models import NOTE, Run, Source
-from fanarchive.store.store import NEW, UNCHANGED, UPDATED, Sighting, Store
+from fanarchive.store.store import NEW, UNCHANGED, UPDATED, SaveResult, Sighting, Store
 from fanarchive.story import Chapter, Story
 from fanarchive.wrangle import apply_rules_to_story, load_rules
 
@@ -191,6 +191,7 @@ class Importer:
             if self._pending >= self.batch_size:
                 # No commit here: the crawler commits each page with its frontier row, so a
                 # page and what it stored survive a crash together or not at all.
+                self.store.flush()
                 self._count(run, report)
                 self._pending = 0
             if self.stop.is_set():
@@ -477,35 +478,25 @@ class Importer:
     def _save(self, story: Story, identity: str, sightings: list[Sighting], run: Run,
               report: ImportReport) -> None:
         locator = sightings[0].locator
-        counted: dict[str, Any] = {"outcome": None, "failed": False}
+
+        def saved(result: SaveResult) -> None:
+            # Called once the outcome is stored: now for an unchanged story, at the batch's
+            # flush for a new revision. A story its batch could not store calls ``failed``.
+            assert result.story_id is not None, "a stored story has its id"
+            self._story_ids.add(result.story_id)
+            name = {NEW: "new", UPDATED: "updated", UNCHANGED: "unchanged"}[result.outcome]
+            setattr(report, name, getattr(report, name) + 1)
 
         def failed(exc: Exception) -> None:
-            # A queued story was counted when queued; one its batch could not store is not.
-            counted["failed"] = True
-            if counted["outcome"] in (NEW, UPDATED):
-                name = "new" if counted["outcome"] == NEW else "updated"
-                setattr(report, name, getattr(report, name) - 1)
             self._fail(run, report, locator, "store", "store", f"could not store story: {exc}")
 
         try:
-            result = self.store.save_story(story, identity, sightings[0], run.id,
-                                           more_sightings=sightings[1:],
-                                           on_saved=self._story_ids.add, on_failed=failed)
+            self.store.save_story(story, identity, sightings[0], run.id,
+                                  more_sightings=sightings[1:], on_saved=saved, on_failed=failed)
         except Exception as exc:
-            self._fail(run, report, locator, "store", "store", f"could not store story: {exc}")
+            failed(exc)
             return
         self._pending += 1
-        if counted["failed"]:
-            return  # written (and failed) while queueing: the write queue was full
-        counted["outcome"] = result.outcome
-        if result.story_id is not None:
-            self._story_ids.add(result.story_id)
-        if result.outcome == NEW:
-            report.new += 1
-        elif result.outcome == UPDATED:
-            report.updated += 1
-        elif result.outcome == UNCHANGED:
-            report.unchanged += 1
 
     # -- multi-part postings ------------------------------------------------------------------
 
@@ -525,6 +516,7 @@ class Importer:
             setattr(run, name, getattr(report, name))
 
     def _checkpoint(self, run: Run, report: ImportReport) -> None:
+        self.store.flush()  # stories are counted once stored: the run row then tells the truth
         self._count(run, report)
         self.store.commit()
         self._pending = 0

@@ -74,7 +74,7 @@ class PendingRevision:
     run_id: int | None
     stamp: datetime
     story_id: int | None = None
-    on_saved: Callable[[int], None] | None = None
+    on_saved: Callable[[Any], None] | None = None  # gets the store's SaveResult
     on_failed: Callable[[Exception], None] | None = None
 
     @property

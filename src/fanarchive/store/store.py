@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import Engine, bindparam, func, insert, select, union_all, update
@@ -221,13 +222,14 @@ class Store:
     def save_story(self, story: Story, identity: str, sighting: Sighting | None,
                    run_id: int | None = None, reason: str = "import",
                    record_sighting: bool = True, *, more_sightings: Sequence[Sighting] = (),
-                   on_saved: Callable[[int], None] | None = None,
+                   on_saved: Callable[[SaveResult], None] | None = None,
                    on_failed: Callable[[Exception], None] | None = None) -> SaveResult:
         """Store ``story`` under ``identity``: new, a new revision, or unchanged (no writes).
 
-        With :attr:`defer` set, a new revision is queued and written with its batch at the
-        next :meth:`flush` or :meth:`commit`: its ``story_id`` is then None in the result and
-        comes through ``on_saved``; a story that cannot be stored calls ``on_failed``.
+        ``on_saved`` gets the result once it is stored, whatever the outcome. With
+        :attr:`defer` set, a new revision is queued and written with its batch at the next
+        :meth:`flush` or :meth:`commit`: its ``story_id`` is None in the returned result and
+        ``on_saved`` comes then; a story that cannot be stored calls ``on_failed`` instead.
         Without it the revision is written now and errors are raised.
         """
         sightings = ([sighting] if sighting is not None and record_sighting else [])
@@ -242,9 +244,10 @@ class Store:
         if identity_hash in self._pending_identities:
             self.flush()
         row = self._lookup(identity)
-        print_: Fingerprint | None = None
+        # Computed at most once, and only where needed (an unchanged story needs none).
+        print_of = cache(lambda: fingerprint([c.text for c in story.chapters]))
         if row is None:
-            print_ = fingerprint([c.text for c in story.chapters])
+            print_ = print_of()
             if print_ is not None and print_.text_hash in self._pending_texts:
                 self.flush()  # a copy of a story still queued: it must be stored to be found
             row = self._exact_twin(print_, identity) if print_ else None
@@ -264,25 +267,28 @@ class Store:
             if not same and row.identity_hash != identity_hash:
                 # Another source's copy: the first source's metadata stands unless the
                 # text itself changed (an edit), so two sources never flip-flop revisions.
-                print_ = print_ or fingerprint([c.text for c in story.chapters])
+                print_ = print_of()
                 stored = conn.execute(select(StoryFingerprint.text_hash).where(
                     StoryFingerprint.story_id == row.id)).scalar()
                 same = print_ is not None and stored == print_.text_hash
             if same:
                 for seen in sightings:
                     add_sighting(conn, row.id, seen)
-                if row.removed_at is not None:
+                restored = row.removed_at is not None
+                if restored:
                     conn.execute(update(table_of(StoryRow)).where(StoryRow.id == row.id)
                                  .values(removed_at=None))
-                    return SaveResult(UPDATED, row.id, row.uid, row.current_revision)
-                return SaveResult(UNCHANGED, row.id, row.uid, row.current_revision)
+                result = SaveResult(UPDATED if restored else UNCHANGED, row.id, row.uid,
+                                    row.current_revision)
+                if on_saved is not None:
+                    on_saved(result)
+                return result
             previous_meta = previous.meta if previous is not None else None
         number = (row.current_revision if row is not None else 0) + 1
         item = PendingRevision(
             story=story, identity=identity, identity_hash=identity_hash,
             uid=row.uid if row is not None else story_uid(identity), number=number, meta=meta,
-            texts=texts, content_hash=content_hash,
-            print_=print_ or fingerprint([c.text for c in story.chapters]),
+            texts=texts, content_hash=content_hash, print_=print_of(),
             previous_meta=previous_meta, sightings=sightings, reason=reason, run_id=run_id,
             stamp=now(), story_id=row.id if row is not None else None,
             on_saved=on_saved, on_failed=on_failed)
@@ -291,10 +297,10 @@ class Store:
             conn = self.session.connection()
             with conn.begin_nested():
                 self._names.update(write_revisions(conn, [item], self._names))
-            assert item.story_id is not None
+            result = SaveResult(outcome, _written(item), item.uid, number)
             if on_saved is not None:
-                on_saved(item.story_id)
-            return SaveResult(outcome, item.story_id, item.uid, number)
+                on_saved(result)
+            return result
         self._queue(item)
         return SaveResult(outcome, item.story_id, item.uid, number)
 
@@ -336,8 +342,7 @@ class Store:
             return
         self._names.update(added)
         for item in items:
-            if item.on_saved is not None:
-                item.on_saved(_written(item))
+            _report_saved(item)
 
     def _flush_one_by_one(self, items: list[PendingRevision]) -> None:
         for item in items:
@@ -353,8 +358,7 @@ class Store:
                 item.on_failed(exc)
                 continue
             self._names.update(added)
-            if item.on_saved is not None:
-                item.on_saved(_written(item))
+            _report_saved(item)
 
     def _flush_documents(self, documents: list[PendingDocument]) -> None:
         conn = self.session.connection()
@@ -525,3 +529,9 @@ _TWIN = QuickQuery(select(StoryFingerprint.story_id).where(
 def _written(item: PendingRevision) -> int:
     assert item.story_id is not None, "an item's story id is set once it is written"
     return item.story_id
+
+
+def _report_saved(item: PendingRevision) -> None:
+    if item.on_saved is not None:
+        item.on_saved(SaveResult(NEW if item.number == 1 else UPDATED, _written(item), item.uid,
+                                 item.number))
